@@ -1,0 +1,221 @@
+#include "common/mysql_pool.h"
+
+#include <cppconn/connection.h>
+#include <cppconn/driver.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/sql_error.h"
+
+namespace chibo {
+namespace {
+
+sql::Driver* Driver() {
+  // get_driver_instance() is not thread-safe on first use.
+  static sql::Driver* driver = sql::mysql::get_mysql_driver_instance();
+  return driver;
+}
+
+int TimeoutSeconds(absl::Duration d) {
+  return std::max(1, static_cast<int>(absl::ToInt64Seconds(d)));
+}
+
+}  // namespace
+
+void InitMysqlDriver() { Driver(); }
+
+DbConnection::DbConnection(std::unique_ptr<sql::Connection> connection)
+    : connection_(std::move(connection)) {}
+
+DbConnection::~DbConnection() {
+  statements_.clear();
+  try {
+    connection_->close();
+  } catch (const sql::SQLException&) {
+    // Closing a dead connection fails; nothing is left to release.
+  }
+}
+
+sql::PreparedStatement& DbConnection::Prepare(const std::string& sql_text) {
+  auto it = statements_.find(sql_text);
+  if (it == statements_.end()) {
+    std::unique_ptr<sql::PreparedStatement> statement(
+        connection_->prepareStatement(sql_text));
+    it = statements_.emplace(sql_text, std::move(statement)).first;
+  } else {
+    it->second->clearParameters();
+  }
+  return *it->second;
+}
+
+MysqlPool::MysqlPool(MysqlOptions options) : options_(std::move(options)) {
+  InitMysqlDriver();
+}
+
+MysqlPool::~MysqlPool() {
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_.clear();
+}
+
+int MysqlPool::open_connections() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return open_;
+}
+
+absl::StatusOr<std::unique_ptr<DbConnection>> MysqlPool::Connect() {
+  sql::ConnectOptionsMap opts;
+  opts["hostName"] = sql::SQLString(options_.host);
+  opts["userName"] = sql::SQLString(options_.user);
+  opts["password"] = sql::SQLString(options_.password);
+  opts["schema"] = sql::SQLString(options_.schema);
+  const int timeout = TimeoutSeconds(options_.io_timeout);
+  opts["OPT_CONNECT_TIMEOUT"] = timeout;
+  opts["OPT_READ_TIMEOUT"] = timeout;
+  opts["OPT_WRITE_TIMEOUT"] = timeout;
+  opts["OPT_RECONNECT"] = false;
+  opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  try {
+    std::unique_ptr<sql::Connection> raw(Driver()->connect(opts));
+    std::unique_ptr<sql::Statement> init(raw->createStatement());
+    // Timestamps are stored and compared in UTC everywhere.
+    init->execute("SET time_zone = '+00:00'");
+    return std::make_unique<DbConnection>(std::move(raw));
+  } catch (const sql::SQLException& e) {
+    return SqlErrorToStatus(e, "connecting to the database");
+  }
+}
+
+absl::StatusOr<MysqlPool::Lease> MysqlPool::Acquire(absl::Time deadline) {
+  while (true) {
+    std::unique_ptr<DbConnection> candidate;
+    absl::Time idle_since;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      const auto wake = absl::ToChronoTime(deadline);
+      while (idle_.empty() && open_ >= options_.pool_size) {
+        if (released_.wait_until(lock, wake) == std::cv_status::timeout &&
+            idle_.empty() && open_ >= options_.pool_size) {
+          return absl::UnavailableError(
+              "all database connections are busy; retry later");
+        }
+      }
+      if (!idle_.empty()) {
+        candidate = std::move(idle_.back().connection);
+        idle_since = idle_.back().since;
+        idle_.pop_back();
+      } else {
+        ++open_;  // Reserve the slot; connect outside the lock.
+      }
+    }
+    if (candidate == nullptr) {
+      auto connected = Connect();
+      if (!connected.ok()) {
+        Release(nullptr, /*broken=*/true);
+        return connected.status();
+      }
+      return Lease(this, *std::move(connected));
+    }
+    if (absl::Now() - idle_since < options_.validate_after_idle) {
+      return Lease(this, std::move(candidate));
+    }
+    bool valid = false;
+    try {
+      valid = candidate->raw().isValid();
+    } catch (const sql::SQLException&) {
+      valid = false;
+    }
+    if (valid) return Lease(this, std::move(candidate));
+    Release(std::move(candidate), /*broken=*/true);
+  }
+}
+
+void MysqlPool::Release(std::unique_ptr<DbConnection> connection,
+                        bool broken) {
+  std::unique_ptr<DbConnection> to_close;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (broken) {
+      --open_;
+      to_close = std::move(connection);
+    } else {
+      idle_.push_back({std::move(connection), absl::Now()});
+    }
+  }
+  released_.notify_one();
+  // to_close is destroyed outside the lock: closing may block on the network.
+}
+
+MysqlPool::Lease::Lease(MysqlPool* pool,
+                        std::unique_ptr<DbConnection> connection)
+    : pool_(pool), connection_(std::move(connection)) {}
+
+MysqlPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_),
+      connection_(std::move(other.connection_)),
+      broken_(other.broken_) {
+  other.pool_ = nullptr;
+}
+
+MysqlPool::Lease::~Lease() {
+  if (pool_ != nullptr && connection_ != nullptr) {
+    pool_->Release(std::move(connection_), broken_);
+  }
+}
+
+absl::Status WithConnection(
+    MysqlPool& pool, absl::Time deadline, absl::string_view what, TxMode mode,
+    const std::function<absl::Status(DbConnection&)>& body) {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    auto lease = pool.Acquire(deadline);
+    if (!lease.ok()) return lease.status();
+    DbConnection& connection = **lease;
+    bool in_transaction = false;
+    try {
+      if (mode == TxMode::kWrite) {
+        std::unique_ptr<sql::Statement> begin(
+            connection.raw().createStatement());
+        begin->execute("START TRANSACTION");
+        in_transaction = true;
+      }
+      absl::Status status = body(connection);
+      if (in_transaction) {
+        if (status.ok()) {
+          connection.raw().commit();
+        } else {
+          connection.raw().rollback();
+        }
+      }
+      return status;
+    } catch (const sql::SQLException& e) {
+      if (IsConnectionBroken(e)) {
+        lease->MarkBroken();
+      } else if (in_transaction) {
+        try {
+          connection.raw().rollback();
+        } catch (const sql::SQLException&) {
+          lease->MarkBroken();
+        }
+      }
+      const int code = e.getErrorCode();
+      const bool retryable = mode == TxMode::kWrite &&
+                             (code == kErrDeadlock || code == kErrLockWaitTimeout);
+      if (retryable && attempt < kAttempts && absl::Now() < deadline) continue;
+      return SqlErrorToStatus(e, what);
+    } catch (const std::exception& e) {
+      lease->MarkBroken();
+      Log(LogLevel::kError, "unexpected exception in database call",
+          {{"during", what}, {"detail", e.what()}});
+      return absl::InternalError(absl::StrCat("internal error while ", what));
+    }
+  }
+}
+
+}  // namespace chibo

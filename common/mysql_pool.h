@@ -1,0 +1,125 @@
+#ifndef CHIBO_COMMON_MYSQL_POOL_H_
+#define CHIBO_COMMON_MYSQL_POOL_H_
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace sql {
+class Connection;
+class PreparedStatement;
+}  // namespace sql
+
+namespace chibo {
+
+struct MysqlOptions {
+  // tcp://HOST:PORT or unix:///path/to/socket.
+  std::string host = "tcp://127.0.0.1:3306";
+  std::string user;
+  std::string password;
+  std::string schema;
+  int pool_size = 16;
+  // Connect, read and write timeouts: shorter than any RPC deadline so a
+  // hung database turns into UNAVAILABLE rather than a hung call.
+  absl::Duration io_timeout = absl::Seconds(5);
+  // A connection idle longer than this is pinged before it is handed out.
+  absl::Duration validate_after_idle = absl::Seconds(5);
+};
+
+// One pooled connection with its prepared-statement cache. Not thread-safe:
+// a connection belongs to one call at a time.
+class DbConnection {
+ public:
+  explicit DbConnection(std::unique_ptr<sql::Connection> connection);
+  ~DbConnection();
+
+  sql::Connection& raw() { return *connection_; }
+  // Prepares `sql_text` once per connection and returns the cached statement
+  // with its parameters cleared. Throws sql::SQLException like Connector/C++.
+  sql::PreparedStatement& Prepare(const std::string& sql_text);
+
+ private:
+  std::unique_ptr<sql::Connection> connection_;
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>>
+      statements_;
+};
+
+// A bounded pool: at most `pool_size` connections, one per in-flight call.
+// Connections are validated before reuse, discarded after a connection-level
+// error, and never auto-reconnected (that would silently drop a transaction).
+class MysqlPool {
+ public:
+  // Connects lazily: constructing a pool never touches the network.
+  explicit MysqlPool(MysqlOptions options);
+  ~MysqlPool();
+  MysqlPool(const MysqlPool&) = delete;
+  MysqlPool& operator=(const MysqlPool&) = delete;
+
+  class Lease {
+   public:
+    Lease(MysqlPool* pool, std::unique_ptr<DbConnection> connection);
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    DbConnection& operator*() { return *connection_; }
+    DbConnection* operator->() { return connection_.get(); }
+    // The connection is unusable: close it instead of returning it.
+    void MarkBroken() { broken_ = true; }
+
+   private:
+    MysqlPool* pool_;
+    std::unique_ptr<DbConnection> connection_;
+    bool broken_ = false;
+  };
+
+  // Waits until `deadline` for a free connection. UNAVAILABLE when the
+  // database cannot be reached or the pool stays exhausted.
+  absl::StatusOr<Lease> Acquire(absl::Time deadline);
+
+  const MysqlOptions& options() const { return options_; }
+  int open_connections() const;
+
+ private:
+  struct Idle {
+    std::unique_ptr<DbConnection> connection;
+    absl::Time since;
+  };
+  absl::StatusOr<std::unique_ptr<DbConnection>> Connect();
+  void Release(std::unique_ptr<DbConnection> connection, bool broken);
+
+  const MysqlOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable released_;
+  std::vector<Idle> idle_;
+  int open_ = 0;
+};
+
+// Must run once before any thread touches Connector/C++.
+void InitMysqlDriver();
+
+enum class TxMode {
+  // Autocommit; for reads.
+  kRead,
+  // One transaction: committed when the body returns OK, rolled back
+  // otherwise. Deadlocks and lock timeouts are retried twice.
+  kWrite,
+};
+
+// Runs `body` on a pooled connection. This is where Connector/C++
+// exceptions stop: they become a Status via SqlErrorToStatus(`what`).
+absl::Status WithConnection(
+    MysqlPool& pool, absl::Time deadline, absl::string_view what, TxMode mode,
+    const std::function<absl::Status(DbConnection&)>& body);
+
+}  // namespace chibo
+
+#endif  // CHIBO_COMMON_MYSQL_POOL_H_

@@ -1,0 +1,33 @@
+#ifndef CHIBO_COMMON_OUTBOX_H_
+#define CHIBO_COMMON_OUTBOX_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+
+namespace chibo {
+
+class DbConnection;
+struct CallContext;
+
+// One write, as recorded in the change feed.
+struct ChangeRecord {
+  std::string resource;          // "organizations/12"
+  std::string action;            // "created", "updated", "deleted", ...
+  int64_t organization_id = 0;   // the subtree it belongs to (0: none)
+  // The resource after the write; nullptr for deletions.
+  const google::protobuf::Message* payload = nullptr;
+};
+
+// Appends `change` to the outbox on `db`, which must be inside the write's
+// transaction: the event commits or rolls back with the write. Records who
+// (subject, role, on-behalf-of), what, when and the request id. Throws
+// sql::SQLException like any store call.
+void AppendChange(DbConnection& db, const CallContext& call,
+                  const ChangeRecord& change);
+
+}  // namespace chibo
+
+#endif  // CHIBO_COMMON_OUTBOX_H_

@@ -1,0 +1,77 @@
+#ifndef CHIBO_COMMON_RPC_H_
+#define CHIBO_COMMON_RPC_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/grpcpp.h"
+
+namespace chibo {
+
+// Who is calling: established by the Authorizer from the bearer token or the
+// client certificate.
+struct Caller {
+  std::string subject;  // "user:lan.nguyen", "service:scheduling"
+  std::string role;     // "system_admin", "committee_office", ...
+  std::string scope;    // "organizations/12" or "*"
+  // For service-to-service calls: the original caller (audit trail).
+  std::string on_behalf_of;
+};
+
+// What a handler knows about the call it is serving.
+struct CallContext {
+  Caller caller;
+  std::string method;      // "chibo.registry.v1.RegistryService/GetOrganization"
+  std::string request_id;  // from the request's request_id field, if any
+  absl::Time deadline;     // the client's deadline, capped by the server's
+};
+
+// Decides whether a call may proceed. Implemented once in common/ and shared
+// by every service, so that no handler can forget to check.
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+  // The caller, or UNAUTHENTICATED / PERMISSION_DENIED.
+  virtual absl::StatusOr<Caller> Admit(
+      const grpc::ServerContext& context, absl::string_view method,
+      const google::protobuf::Message& request) const = 0;
+};
+
+// --insecure_dev only: everyone is a system admin. Logged loudly at start.
+class InsecureDevAuthorizer : public Authorizer {
+ public:
+  absl::StatusOr<Caller> Admit(
+      const grpc::ServerContext& context, absl::string_view method,
+      const google::protobuf::Message& request) const override;
+};
+
+// absl::Status -> grpc::Status; the codes coincide.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// Every handler runs through Serve: admission, deadline, one access-log line
+// (method, code, latency, request id, subject), exceptions caught, status
+// converted once.
+class RpcGate {
+ public:
+  explicit RpcGate(const Authorizer* authorizer,
+                   absl::Duration max_deadline = absl::Seconds(30));
+
+  grpc::Status Serve(
+      grpc::ServerContext* context, absl::string_view method,
+      const google::protobuf::Message& request,
+      const std::function<absl::Status(const CallContext&)>& body) const;
+
+ private:
+  const Authorizer* authorizer_;
+  absl::Duration max_deadline_;
+};
+
+}  // namespace chibo
+
+#endif  // CHIBO_COMMON_RPC_H_

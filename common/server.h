@@ -1,0 +1,65 @@
+#ifndef CHIBO_COMMON_SERVER_H_
+#define CHIBO_COMMON_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+
+namespace chibo {
+
+struct ServerOptions {
+  // "0.0.0.0:50051"; port 0 picks a free port (see RunningServer::port()).
+  std::string listen_address = "0.0.0.0:0";
+  // Upper bound on threads serving RPCs (sync API): blocking database calls
+  // occupy one each, so this bounds both concurrency and memory.
+  int max_threads = 32;
+  int max_message_bytes = 8 * 1024 * 1024;
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  // When set, the bound port is written here once the server listens.
+  std::string port_file;
+  // TLS; empty means plaintext.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+};
+
+// A started server: health reports SERVING, reflection is on.
+class RunningServer {
+ public:
+  RunningServer(std::unique_ptr<grpc::Server> server, int port,
+                absl::Duration grace);
+  ~RunningServer();
+
+  int port() const { return port_; }
+  grpc::Server* server() { return server_.get(); }
+  // Health goes NOT_SERVING first, then in-flight calls get `grace`.
+  void Shutdown();
+
+ private:
+  std::unique_ptr<grpc::Server> server_;
+  int port_;
+  absl::Duration grace_;
+  bool shut_down_ = false;
+};
+
+// Builds and starts a server with health, reflection, explicit message
+// limits and SO_REUSEPORT off. The services must outlive the server.
+absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
+    const ServerOptions& options, const std::vector<grpc::Service*>& services);
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts
+// afterwards, so WaitForTerminationSignal() can take them. Call first in main.
+void BlockTerminationSignals();
+
+// Waits for SIGTERM or SIGINT; returns the signal's name.
+std::string WaitForTerminationSignal();
+
+// StartServer, wait for a termination signal, then drain and stop.
+absl::Status RunServerUntilSignal(const ServerOptions& options,
+                                  const std::vector<grpc::Service*>& services);
+
+}  // namespace chibo
+
+#endif  // CHIBO_COMMON_SERVER_H_
