@@ -1,0 +1,518 @@
+// Members: identity, dated statuses and cell memberships.
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/dates.h"
+#include "common/etag.h"
+#include "common/idempotency.h"
+#include "common/outbox.h"
+#include "common/periods.h"
+#include "common/resource_name.h"
+#include "common/status_macros.h"
+#include "common/text_fold.h"
+#include "services/registry/member_rules.h"
+#include "services/registry/store.h"
+#include "services/registry/store_internal.h"
+#include "services/registry/tree_rules.h"
+
+namespace chibo::registry {
+namespace {
+
+void SetNullableString(sql::PreparedStatement& statement, int index,
+                       const std::string& value) {
+  if (value.empty()) {
+    statement.setNull(index, 0);
+  } else {
+    statement.setString(index, value);
+  }
+}
+
+// The cell `cell_id`, checked to be a cell that exists on `day`.
+absl::Status CheckCell(DbConnection& db, int64_t cell_id, absl::CivilDay day,
+                       absl::string_view field) {
+  std::optional<OrgInfo> cell = LockOrganization(db, cell_id);
+  if (!cell) return OrganizationNotFound(cell_id, field);
+  const std::string name = ResourceName("organizations", cell_id);
+  if (!IsCell(cell->level)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ": ", name, " is a ", LevelLabel(cell->level),
+                     ", not a cell; members belong to cells"));
+  }
+  if (day < cell->valid_from || day > cell->valid_to) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        field, ": ", name, " does not exist on ", FormatDate(day)));
+  }
+  return absl::OkStatus();
+}
+
+// Identity numbers are unique; say which one clashes, and with whom.
+absl::Status CheckIdentityFree(DbConnection& db, const v1::Member& member,
+                               int64_t self_id) {
+  sql::PreparedStatement& query = db.Prepare(
+      "SELECT id, party_card_number = ? FROM members"
+      " WHERE (party_card_number = ? OR citizen_id = ?) AND id <> ? LIMIT 1");
+  query.setString(1, member.party_card_number());
+  SetNullableString(query, 2, member.party_card_number());
+  SetNullableString(query, 3, member.citizen_id());
+  query.setInt64(4, self_id);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  if (!row->next()) return absl::OkStatus();
+  return absl::AlreadyExistsError(absl::StrCat(
+      row->getBoolean(2) ? "member.party_card_number" : "member.citizen_id",
+      ": is already recorded for ", ResourceName("members", row->getInt64(1))));
+}
+
+// Locks the member row; NOT_FOUND when absent. Returns its version.
+absl::StatusOr<int64_t> LockMember(DbConnection& db, int64_t id) {
+  sql::PreparedStatement& query =
+      db.Prepare("SELECT version FROM members WHERE id = ? FOR UPDATE");
+  query.setInt64(1, id);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  if (!row->next()) {
+    return absl::NotFoundError(
+        absl::StrCat(ResourceName("members", id), " does not exist"));
+  }
+  return row->getInt64(1);
+}
+
+void TouchMember(DbConnection& db, int64_t id) {
+  sql::PreparedStatement& touch = db.Prepare(
+      "UPDATE members SET version = version + 1,"
+      " update_time = UTC_TIMESTAMP(6) WHERE id = ?");
+  touch.setInt64(1, id);
+  touch.executeUpdate();
+}
+
+// The latest period of a member's history table, locked.
+struct LatestPeriod {
+  std::string valid_from;
+  int64_t value = 0;  // status or cell id
+};
+
+std::optional<LatestPeriod> LatestStatus(DbConnection& db, int64_t id) {
+  sql::PreparedStatement& query = db.Prepare(
+      "SELECT valid_from, status FROM member_statuses WHERE member_id = ?"
+      " ORDER BY valid_from DESC LIMIT 1 FOR UPDATE");
+  query.setInt64(1, id);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  if (!row->next()) return std::nullopt;
+  return LatestPeriod{row->getString(1), row->getInt64(2)};
+}
+
+std::optional<LatestPeriod> LatestMembership(DbConnection& db, int64_t id) {
+  sql::PreparedStatement& query = db.Prepare(
+      "SELECT valid_from, organization_id FROM memberships"
+      " WHERE member_id = ? ORDER BY valid_from DESC LIMIT 1 FOR UPDATE");
+  query.setInt64(1, id);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  if (!row->next()) return std::nullopt;
+  return LatestPeriod{row->getString(1), row->getInt64(2)};
+}
+
+int64_t CellOf(const v1::Member& member) {
+  auto id = ParseResourceId(member.cell(), "organizations", "cell");
+  return id.ok() ? *id : 0;
+}
+
+}  // namespace
+
+absl::Status RegistryStore::GetMember(const CallContext& call, int64_t id,
+                                      v1::Member* out) {
+  return WithConnection(*pool_, call.deadline, "reading a member",
+                        TxMode::kRead, [&](DbConnection& db) {
+                          return LoadMember(db, id, TodayInVietnam(), out);
+                        });
+}
+
+absl::Status RegistryStore::ListMembers(const CallContext& call,
+                                        const MemberFilter& filter,
+                                        v1::ListMembersResponse* out,
+                                        bool* more) {
+  return WithConnection(
+      *pool_, call.deadline, "listing members", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query = db.Prepare(
+            "WITH RECURSIVE subtree (id) AS ("
+            " SELECT id FROM organizations WHERE id = ?"
+            " UNION ALL"
+            " SELECT p.organization_id FROM organization_parents p"
+            " JOIN subtree s ON p.parent_id = s.id"
+            " WHERE p.valid_from <= ? AND p.valid_to >= ?)"
+            " SELECT m.id FROM members m"
+            " LEFT JOIN memberships ms ON ms.member_id = m.id"
+            " AND ms.valid_from <= ? AND ms.valid_to >= ?"
+            " WHERE m.id > ?"
+            " AND (? = 0 OR ms.organization_id = ?)"
+            " AND (? = 0 OR ms.organization_id IN (SELECT id FROM subtree))"
+            " AND (? = '' OR m.name_folded LIKE ? OR m.party_card_number = ?"
+            " OR m.citizen_id = ?)"
+            " ORDER BY m.id LIMIT ?");
+        const std::string day = FormatDate(filter.today);
+        int i = 1;
+        query.setInt64(i++, filter.ancestor_id);
+        query.setString(i++, day);
+        query.setString(i++, day);
+        query.setString(i++, day);
+        query.setString(i++, day);
+        query.setInt64(i++, filter.after_id);
+        query.setInt64(i++, filter.cell_id);
+        query.setInt64(i++, filter.cell_id);
+        query.setInt64(i++, filter.ancestor_id);
+        query.setString(i++, filter.folded_query);
+        query.setString(i++, absl::StrCat("%", filter.folded_query, "%"));
+        query.setString(i++, filter.exact_query);
+        query.setString(i++, filter.exact_query);
+        query.setInt(i++, filter.limit + 1);
+        std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
+        std::vector<int64_t> ids;
+        while (rows->next()) ids.push_back(rows->getInt64(1));
+        rows.reset();
+        *more = static_cast<int>(ids.size()) > filter.limit;
+        if (*more) ids.pop_back();
+        for (int64_t id : ids) {
+          RETURN_IF_ERROR(LoadMember(db, id, filter.today, out->add_members()));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status RegistryStore::CreateMember(const CallContext& call,
+                                         const v1::CreateMemberRequest& request,
+                                         int64_t cell_id, absl::CivilDay joined,
+                                         v1::Member* out) {
+  return IdempotentWrite(
+      *pool_, call, "creating a member", request, out,
+      [&](DbConnection& db) -> absl::Status {
+        const v1::Member& member = request.member();
+        RETURN_IF_ERROR(CheckCell(db, cell_id, joined, "cell"));
+        RETURN_IF_ERROR(CheckIdentityFree(db, member, 0));
+        sql::PreparedStatement& insert = db.Prepare(
+            "INSERT INTO members (display_name, name_folded, birth_date,"
+            " gender, party_card_number, citizen_id, version, create_time,"
+            " update_time) VALUES (?, ?, ?, ?, ?, ?, 1, UTC_TIMESTAMP(6),"
+            " UTC_TIMESTAMP(6))");
+        insert.setString(1, member.display_name());
+        insert.setString(2, FoldForSearch(member.display_name()));
+        SetNullableString(insert, 3, member.birth_date());
+        insert.setInt(4, member.gender());
+        SetNullableString(insert, 5, member.party_card_number());
+        SetNullableString(insert, 6, member.citizen_id());
+        insert.executeUpdate();
+        const int64_t id = LastInsertId(db);
+        const std::string day = FormatDate(joined);
+        sql::PreparedStatement& status = db.Prepare(
+            "INSERT INTO member_statuses (member_id, valid_from, status,"
+            " reason) VALUES (?, ?, ?, ?)");
+        status.setInt64(1, id);
+        status.setString(2, day);
+        status.setInt(3, request.status());
+        status.setString(4, "");
+        status.executeUpdate();
+        sql::PreparedStatement& membership = db.Prepare(
+            "INSERT INTO memberships (member_id, valid_from, organization_id)"
+            " VALUES (?, ?, ?)");
+        membership.setInt64(1, id);
+        membership.setString(2, day);
+        membership.setInt64(3, cell_id);
+        membership.executeUpdate();
+        RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), out));
+        AppendChange(db, call, {out->name(), "created", cell_id, out});
+        return absl::OkStatus();
+      });
+}
+
+absl::Status RegistryStore::UpdateMember(const CallContext& call,
+                                         const v1::UpdateMemberRequest& request,
+                                         int64_t id, v1::Member* out) {
+  return WithConnection(
+      *pool_, call.deadline, "updating a member", TxMode::kWrite,
+      [&](DbConnection& db) -> absl::Status {
+        ASSIGN_OR_RETURN(const int64_t version, LockMember(db, id));
+        const std::string name = ResourceName("members", id);
+        RETURN_IF_ERROR(CheckEtag(request.member().etag(), version, name));
+        v1::Member next;
+        RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), &next));
+        const v1::Member& fields = request.member();
+        for (const std::string& path : request.update_mask().paths()) {
+          if (path == "display_name") {
+            next.set_display_name(fields.display_name());
+          } else if (path == "birth_date") {
+            next.set_birth_date(fields.birth_date());
+          } else if (path == "gender") {
+            next.set_gender(fields.gender());
+          } else if (path == "party_card_number") {
+            next.set_party_card_number(fields.party_card_number());
+          } else if (path == "citizen_id") {
+            next.set_citizen_id(fields.citizen_id());
+          }
+        }
+        RETURN_IF_ERROR(CheckIdentityFree(db, next, id));
+        sql::PreparedStatement& update = db.Prepare(
+            "UPDATE members SET display_name = ?, name_folded = ?,"
+            " birth_date = ?, gender = ?, party_card_number = ?,"
+            " citizen_id = ?, version = version + 1,"
+            " update_time = UTC_TIMESTAMP(6) WHERE id = ?");
+        update.setString(1, next.display_name());
+        update.setString(2, FoldForSearch(next.display_name()));
+        SetNullableString(update, 3, next.birth_date());
+        update.setInt(4, next.gender());
+        SetNullableString(update, 5, next.party_card_number());
+        SetNullableString(update, 6, next.citizen_id());
+        update.setInt64(7, id);
+        update.executeUpdate();
+        RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), out));
+        AppendChange(db, call, {name, "updated", CellOf(*out), out});
+        return absl::OkStatus();
+      });
+}
+
+absl::Status RegistryStore::DeleteMember(const CallContext& call, int64_t id,
+                                         const std::string& etag) {
+  return WithConnection(
+      *pool_, call.deadline, "deleting a member", TxMode::kWrite,
+      [&](DbConnection& db) -> absl::Status {
+        ASSIGN_OR_RETURN(const int64_t version, LockMember(db, id));
+        const std::string name = ResourceName("members", id);
+        RETURN_IF_ERROR(CheckEtag(etag, version, name));
+        v1::Member current;
+        RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), &current));
+        sql::PreparedStatement& refs = db.Prepare(
+            "SELECT (SELECT COUNT(*) FROM positions WHERE member_id = ?) +"
+            " (SELECT COUNT(*) FROM cadres WHERE member_id = ?)");
+        refs.setInt64(1, id);
+        refs.setInt64(2, id);
+        std::unique_ptr<sql::ResultSet> row(refs.executeQuery());
+        row->next();
+        if (row->getInt64(1) > 0) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              name, " holds positions or is a cadre; delete those first"));
+        }
+        sql::PreparedStatement& del =
+            db.Prepare("DELETE FROM members WHERE id = ?");
+        del.setInt64(1, id);
+        del.executeUpdate();
+        AppendChange(db, call, {name, "deleted", CellOf(current), nullptr});
+        return absl::OkStatus();
+      });
+}
+
+absl::Status RegistryStore::ChangeMemberStatus(
+    const CallContext& call, const v1::ChangeMemberStatusRequest& request,
+    int64_t id, absl::CivilDay effective, v1::Member* out) {
+  return IdempotentWrite(
+      *pool_, call, "changing a member's status", request, out,
+      [&](DbConnection& db) -> absl::Status {
+        RETURN_IF_ERROR(LockMember(db, id).status());
+        std::optional<LatestPeriod> latest = LatestStatus(db, id);
+        if (!latest) {
+          return absl::InternalError("member has no status history");
+        }
+        if (latest->value == request.status()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "status: ", request.member(), " already has status ",
+              v1::MemberStatus_Name(request.status()), " since ",
+              latest->valid_from));
+        }
+        ASSIGN_OR_RETURN(PeriodChange change,
+                         PlanPeriodChange(DateIn(latest->valid_from),
+                                          effective, "effective_date"));
+        if (change == PeriodChange::kReplaceLatest) {
+          sql::PreparedStatement& replace = db.Prepare(
+              "UPDATE member_statuses SET status = ?, reason = ?"
+              " WHERE member_id = ? AND valid_from = ?");
+          replace.setInt(1, request.status());
+          replace.setString(2, request.reason());
+          replace.setInt64(3, id);
+          replace.setString(4, latest->valid_from);
+          replace.executeUpdate();
+        } else {
+          sql::PreparedStatement& close = db.Prepare(
+              "UPDATE member_statuses SET valid_to = ?"
+              " WHERE member_id = ? AND valid_from = ?");
+          close.setString(1, FormatDate(effective - 1));
+          close.setInt64(2, id);
+          close.setString(3, latest->valid_from);
+          close.executeUpdate();
+          sql::PreparedStatement& open = db.Prepare(
+              "INSERT INTO member_statuses (member_id, valid_from, status,"
+              " reason) VALUES (?, ?, ?, ?)");
+          open.setInt64(1, id);
+          open.setString(2, FormatDate(effective));
+          open.setInt(3, request.status());
+          open.setString(4, request.reason());
+          open.executeUpdate();
+        }
+        TouchMember(db, id);
+        RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), out));
+        AppendChange(db, call,
+                     {out->name(), "status_changed", CellOf(*out), out});
+        return absl::OkStatus();
+      });
+}
+
+absl::Status RegistryStore::ListMemberStatuses(
+    const CallContext& call, int64_t id, v1::ListMemberStatusesResponse* out) {
+  return WithConnection(
+      *pool_, call.deadline, "reading a member's statuses", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        v1::Member member;
+        RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), &member));
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT status, valid_from, valid_to, reason FROM member_statuses"
+            " WHERE member_id = ? ORDER BY valid_from");
+        query.setInt64(1, id);
+        std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
+        while (rows->next()) {
+          v1::StatusPeriod* period = out->add_statuses();
+          period->set_status(static_cast<v1::MemberStatus>(rows->getInt(1)));
+          period->set_valid_from(rows->getString(2));
+          period->set_valid_to(DateOut(rows->getString(3)));
+          period->set_reason(rows->getString(4));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status RegistryStore::TransferMember(
+    const CallContext& call, const v1::TransferMemberRequest& request,
+    int64_t id, int64_t to_cell_id, absl::CivilDay effective,
+    v1::Member* out) {
+  return IdempotentWrite(
+      *pool_, call, "transferring a member", request, out,
+      [&](DbConnection& db) -> absl::Status {
+        RETURN_IF_ERROR(LockMember(db, id).status());
+        RETURN_IF_ERROR(CheckCell(db, to_cell_id, effective, "to_cell"));
+        std::optional<LatestPeriod> status = LatestStatus(db, id);
+        if (status && status->value == v1::MEMBER_STATUS_REMOVED) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              request.member(), " was removed from the party and cannot be "
+                                "transferred"));
+        }
+        std::optional<LatestPeriod> latest = LatestMembership(db, id);
+        if (!latest) {
+          return absl::InternalError("member has no membership history");
+        }
+        if (latest->value == to_cell_id) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "to_cell: ", request.member(), " is already in ",
+              request.to_cell()));
+        }
+        ASSIGN_OR_RETURN(PeriodChange change,
+                         PlanPeriodChange(DateIn(latest->valid_from),
+                                          effective, "effective_date"));
+        if (change == PeriodChange::kReplaceLatest) {
+          sql::PreparedStatement& replace = db.Prepare(
+              "UPDATE memberships SET organization_id = ?"
+              " WHERE member_id = ? AND valid_from = ?");
+          replace.setInt64(1, to_cell_id);
+          replace.setInt64(2, id);
+          replace.setString(3, latest->valid_from);
+          replace.executeUpdate();
+        } else {
+          sql::PreparedStatement& close = db.Prepare(
+              "UPDATE memberships SET valid_to = ?"
+              " WHERE member_id = ? AND valid_from = ?");
+          close.setString(1, FormatDate(effective - 1));
+          close.setInt64(2, id);
+          close.setString(3, latest->valid_from);
+          close.executeUpdate();
+          sql::PreparedStatement& open = db.Prepare(
+              "INSERT INTO memberships (member_id, valid_from,"
+              " organization_id) VALUES (?, ?, ?)");
+          open.setInt64(1, id);
+          open.setString(2, FormatDate(effective));
+          open.setInt64(3, to_cell_id);
+          open.executeUpdate();
+        }
+        TouchMember(db, id);
+        RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), out));
+        AppendChange(db, call, {out->name(), "transferred", to_cell_id, out});
+        return absl::OkStatus();
+      });
+}
+
+absl::Status RegistryStore::ListMemberships(const CallContext& call,
+                                            int64_t id,
+                                            v1::ListMembershipsResponse* out) {
+  return WithConnection(
+      *pool_, call.deadline, "reading a member's memberships", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        v1::Member member;
+        RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), &member));
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT ms.organization_id, o.display_name, ms.valid_from,"
+            " ms.valid_to FROM memberships ms"
+            " JOIN organizations o ON o.id = ms.organization_id"
+            " WHERE ms.member_id = ? ORDER BY ms.valid_from");
+        query.setInt64(1, id);
+        std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
+        while (rows->next()) {
+          v1::Membership* membership = out->add_memberships();
+          membership->set_cell(
+              ResourceName("organizations", rows->getInt64(1)));
+          membership->set_cell_display_name(rows->getString(2));
+          membership->set_valid_from(rows->getString(3));
+          membership->set_valid_to(DateOut(rows->getString(4)));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status RegistryStore::ListCellMembers(
+    const CallContext& call, int64_t cell_id, absl::CivilDay as_of,
+    const std::string& status_set, int64_t after_id, int limit,
+    v1::ListCellMembersResponse* out, bool* more) {
+  return WithConnection(
+      *pool_, call.deadline, "listing a cell's members", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        v1::Organization cell;
+        RETURN_IF_ERROR(LoadOrganization(db, cell_id, &cell));
+        if (!cell.is_cell()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "cell: ", cell.name(), " is a ", LevelLabel(cell.level()),
+              ", not a cell"));
+        }
+        const std::string day = FormatDate(as_of);
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT m.id, m.display_name, s.status FROM memberships ms"
+            " JOIN members m ON m.id = ms.member_id"
+            " JOIN member_statuses s ON s.member_id = m.id"
+            " AND s.valid_from <= ? AND s.valid_to >= ?"
+            " WHERE ms.organization_id = ? AND ms.valid_from <= ?"
+            " AND ms.valid_to >= ? AND m.id > ?"
+            " AND FIND_IN_SET(s.status, ?) > 0"
+            " ORDER BY m.id LIMIT ?");
+        query.setString(1, day);
+        query.setString(2, day);
+        query.setInt64(3, cell_id);
+        query.setString(4, day);
+        query.setString(5, day);
+        query.setInt64(6, after_id);
+        query.setString(7, status_set);
+        query.setInt(8, limit + 1);
+        std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
+        out->set_cell(cell.name());
+        out->set_as_of_date(day);
+        *more = false;
+        while (rows->next()) {
+          if (out->members_size() == limit) {
+            *more = true;
+            break;
+          }
+          v1::CellMember* entry = out->add_members();
+          const auto status = static_cast<v1::MemberStatus>(rows->getInt(3));
+          entry->set_member(ResourceName("members", rows->getInt64(1)));
+          entry->set_display_name(rows->getString(2));
+          entry->set_status(status);
+          entry->set_may_vote(MayVote(status));
+          entry->set_counts_in_attendance(CountsInAttendance(status));
+        }
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace chibo::registry
