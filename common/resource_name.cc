@@ -19,8 +19,9 @@ absl::StatusOr<int64_t> ParseResourceId(absl::string_view name,
   }
   if (!absl::ConsumePrefix(&rest, collection) ||
       !absl::ConsumePrefix(&rest, "/") || rest.empty() ||
-      rest.size() > 18 || !absl::SimpleAtoi(rest, &id) || id <= 0 ||
-      rest[0] == '+' || rest[0] == '0') {
+      rest.size() > 18 ||
+      rest.find_first_not_of("0123456789") != absl::string_view::npos ||
+      rest[0] == '0' || !absl::SimpleAtoi(rest, &id)) {
     const absl::string_view shown = name.substr(0, 64);
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": must be ", collection,

@@ -126,6 +126,13 @@ grpc::Status RegistryServiceImpl::UpdateOrganization(
         ASSIGN_OR_RETURN(const int64_t id,
                          ParseResourceId(org.name(), "organizations",
                                          "organization.name"));
+        for (const std::string& path : request->update_mask().paths()) {
+          if (path == "parent") {
+            return absl::InvalidArgumentError(
+                "update_mask: the parent changes through MoveOrganization, "
+                "which keeps the placement history");
+          }
+        }
         RETURN_IF_ERROR(ValidateUpdateMask(
             request->update_mask(), {"display_name", "external_code",
                                      "category", "valid_from", "valid_to"}));

@@ -1,0 +1,67 @@
+#ifndef CHIBO_TESTS_INTEGRATION_REGISTRY_REGISTRY_FIXTURE_H_
+#define CHIBO_TESTS_INTEGRATION_REGISTRY_REGISTRY_FIXTURE_H_
+
+#include <memory>
+#include <string>
+
+#include "chibo/feed/v1/feed.grpc.pb.h"
+#include "chibo/registry/v1/registry.grpc.pb.h"
+#include "common/change_feed_service.h"
+#include "common/server.h"
+#include "common/testing/test_db.h"
+#include "gtest/gtest.h"
+#include "services/registry/registry_service.h"
+#include "services/registry/store.h"
+
+namespace chibo::registry {
+
+// A real registry server on port 0 over a fresh schema of the test MariaDB,
+// shared by the tests of a suite; each test builds its own part of the tree
+// with unique codes.
+class RegistryTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+
+  static std::unique_ptr<grpc::ClientContext> Context();
+  // A code unique within the suite: "T7-<prefix>".
+  static std::string Code(const std::string& prefix);
+
+  // Creates an organisation and fails the test if that fails.
+  v1::Organization MakeOrg(const std::string& display_name,
+                           v1::OrganizationLevel level,
+                           const std::string& parent,
+                           const std::string& valid_from = "",
+                           v1::CellCategory category =
+                               v1::CELL_CATEGORY_UNSPECIFIED);
+  // A province > bloc > grassroots cell chain; returns the cell.
+  v1::Organization MakeCell(const std::string& valid_from = "");
+  v1::Member MakeMember(const std::string& cell, const std::string& name,
+                        v1::MemberStatus status = v1::MEMBER_STATUS_FULL,
+                        const std::string& joined = "");
+
+  static v1::RegistryService::Stub& stub() { return *stub_; }
+  static feed::v1::ChangeFeedService::Stub& feed() { return *feed_stub_; }
+  static testing::TestDatabase& db() { return *db_; }
+
+ private:
+  static std::unique_ptr<testing::TestDatabase> db_;
+  static std::unique_ptr<InsecureDevAuthorizer> authorizer_;
+  static std::unique_ptr<RpcGate> gate_;
+  static std::unique_ptr<RegistryStore> store_;
+  static std::unique_ptr<RegistryServiceImpl> service_;
+  static std::unique_ptr<chibo::ChangeFeedService> feed_service_;
+  static std::unique_ptr<RunningServer> server_;
+  static std::unique_ptr<v1::RegistryService::Stub> stub_;
+  static std::unique_ptr<feed::v1::ChangeFeedService::Stub> feed_stub_;
+};
+
+// Expects `status` to carry `code` and mention `fragment`, and never any
+// SQL.
+void ExpectError(const grpc::Status& status, grpc::StatusCode code,
+                 const std::string& fragment);
+
+}  // namespace chibo::registry
+
+#endif  // CHIBO_TESTS_INTEGRATION_REGISTRY_REGISTRY_FIXTURE_H_
