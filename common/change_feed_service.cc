@@ -96,12 +96,12 @@ grpc::Status ChangeFeedService::ListChanges(
   return gate_->Serve(
       context, kListMethod, *request,
       [&](const CallContext& call) -> absl::Status {
-        RETURN_IF_ERROR(ValidateFeedRequest(request->after_sequence(),
-                                            request->subject()));
+        RETURN_IF_ERROR(
+            ValidateFeedRequest(request->after_sequence(), request->subject()));
         ASSIGN_OR_RETURN(int limit,
                          NormalizePageSize(request->page_size(), 100, 1000));
-        return ReadChanges(call, request->after_sequence(),
-                           request->subject(), limit, response);
+        return ReadChanges(call, request->after_sequence(), request->subject(),
+                           limit, response);
       });
 }
 
@@ -112,8 +112,8 @@ grpc::Status ChangeFeedService::WatchChanges(
   return gate_->Serve(
       context, kWatchMethod, *request,
       [&](const CallContext& call) -> absl::Status {
-        RETURN_IF_ERROR(ValidateFeedRequest(request->after_sequence(),
-                                            request->subject()));
+        RETURN_IF_ERROR(
+            ValidateFeedRequest(request->after_sequence(), request->subject()));
         if (watchers_.fetch_add(1) >= max_watchers_) {
           watchers_.fetch_sub(1);
           return absl::ResourceExhaustedError(
@@ -128,8 +128,8 @@ grpc::Status ChangeFeedService::WatchChanges(
           // may last for hours.
           page_call.deadline = absl::Now() + absl::Seconds(10);
           chibo::feed::v1::ListChangesResponse page;
-          status = ReadChanges(page_call, after, request->subject(), 500,
-                               &page);
+          status =
+              ReadChanges(page_call, after, request->subject(), 500, &page);
           if (!status.ok()) break;
           bool write_failed = false;
           for (const auto& change : page.changes()) {

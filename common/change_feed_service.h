@@ -21,8 +21,7 @@ class ChangeFeedService final
   using VisibilityCheck = std::function<bool(const Caller&, int64_t)>;
 
   ChangeFeedService(MysqlPool* pool, const RpcGate* gate,
-                    VisibilityCheck visible = nullptr,
-                    int max_watchers = 8,
+                    VisibilityCheck visible = nullptr, int max_watchers = 8,
                     absl::Duration poll_interval = absl::Milliseconds(250));
 
   grpc::Status ListChanges(

@@ -13,9 +13,9 @@ absl::Status CheckEtag(absl::string_view sent, int64_t current_version,
   if (sent.empty() || sent == MakeEtag(current_version)) {
     return absl::OkStatus();
   }
-  return absl::AbortedError(absl::StrCat(
-      "etag: ", resource_name,
-      " was changed by someone else; read it again and retry"));
+  return absl::AbortedError(
+      absl::StrCat("etag: ", resource_name,
+                   " was changed by someone else; read it again and retry"));
 }
 
 }  // namespace chibo

@@ -91,11 +91,12 @@ bool ParseLogLevel(absl::string_view text, LogLevel* level) {
 void Log(LogLevel level, absl::string_view message,
          std::initializer_list<LogField> fields) {
   if (static_cast<int>(level) < min_level.load()) return;
-  std::string line = absl::StrCat(
-      "{\"ts\":\"",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      "\",\"level\":\"", LevelName(level), "\",\"msg\":\"",
-      JsonEscape(message), "\"");
+  std::string line =
+      absl::StrCat("{\"ts\":\"",
+                   absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                    absl::UTCTimeZone()),
+                   "\",\"level\":\"", LevelName(level), "\",\"msg\":\"",
+                   JsonEscape(message), "\"");
   for (const auto& [key, value] : fields) {
     absl::StrAppend(&line, ",\"", JsonEscape(key), "\":");
     AppendValue(&line, value);

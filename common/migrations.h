@@ -16,7 +16,7 @@ class MysqlPool;
 // (see chibo_migrations() in cmake/chibo.cmake). Statements are separated by
 // ';' at the end of a line; lines starting with "--" are comments.
 struct Migration {
-  std::string id;   // "registry/0001_init": unique, sorts in apply order.
+  std::string id;  // "registry/0001_init": unique, sorts in apply order.
   std::string sql;
 };
 

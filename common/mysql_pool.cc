@@ -136,8 +136,7 @@ absl::StatusOr<MysqlPool::Lease> MysqlPool::Acquire(absl::Time deadline) {
   }
 }
 
-void MysqlPool::Release(std::unique_ptr<DbConnection> connection,
-                        bool broken) {
+void MysqlPool::Release(std::unique_ptr<DbConnection> connection, bool broken) {
   std::unique_ptr<DbConnection> to_close;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -205,8 +204,9 @@ absl::Status WithConnection(
         }
       }
       const int code = e.getErrorCode();
-      const bool retryable = mode == TxMode::kWrite &&
-                             (code == kErrDeadlock || code == kErrLockWaitTimeout);
+      const bool retryable =
+          mode == TxMode::kWrite &&
+          (code == kErrDeadlock || code == kErrLockWaitTimeout);
       if (retryable && attempt < kAttempts && absl::Now() < deadline) continue;
       return SqlErrorToStatus(e, what);
     } catch (const std::exception& e) {

@@ -2,9 +2,9 @@
 
 #include <cppconn/prepared_statement.h>
 
-#include "google/protobuf/util/json_util.h"
 #include "common/mysql_pool.h"
 #include "common/rpc.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace chibo {
 
@@ -16,8 +16,8 @@ void AppendChange(DbConnection& db, const CallContext& call,
     options.preserve_proto_field_names = false;
     // A message we just built always converts; an empty payload is still a
     // valid event.
-    (void)google::protobuf::util::MessageToJsonString(*change.payload,
-                                                      &payload, options);
+    (void)google::protobuf::util::MessageToJsonString(*change.payload, &payload,
+                                                      options);
   }
   sql::PreparedStatement& insert = db.Prepare(
       "INSERT INTO outbox (event_time, subject, role, on_behalf_of, "

@@ -14,9 +14,9 @@ struct CallContext;
 
 // One write, as recorded in the change feed.
 struct ChangeRecord {
-  std::string resource;          // "organizations/12"
-  std::string action;            // "created", "updated", "deleted", ...
-  int64_t organization_id = 0;   // the subtree it belongs to (0: none)
+  std::string resource;         // "organizations/12"
+  std::string action;           // "created", "updated", "deleted", ...
+  int64_t organization_id = 0;  // the subtree it belongs to (0: none)
   // The resource after the write; nullptr for deletions.
   const google::protobuf::Message* payload = nullptr;
 };

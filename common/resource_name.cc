@@ -18,15 +18,13 @@ absl::StatusOr<int64_t> ParseResourceId(absl::string_view name,
         absl::StrCat(field, ": is required (", collection, "/{id})"));
   }
   if (!absl::ConsumePrefix(&rest, collection) ||
-      !absl::ConsumePrefix(&rest, "/") || rest.empty() ||
-      rest.size() > 18 ||
+      !absl::ConsumePrefix(&rest, "/") || rest.empty() || rest.size() > 18 ||
       rest.find_first_not_of("0123456789") != absl::string_view::npos ||
       rest[0] == '0' || !absl::SimpleAtoi(rest, &id)) {
     const absl::string_view shown = name.substr(0, 64);
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": must be ", collection,
-                     "/{id} with a positive id, got \"", JsonEscape(shown),
-                     "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": must be ", collection, "/{id} with a positive id, got \"",
+        JsonEscape(shown), "\""));
   }
   return id;
 }

@@ -92,8 +92,8 @@ grpc::Status RpcGate::Serve(
   CallContext call;
   call.method = std::string(method);
   call.request_id = RequestIdOf(request);
-  call.deadline = std::min(absl::FromChrono(context->deadline()),
-                           start + max_deadline_);
+  call.deadline =
+      std::min(absl::FromChrono(context->deadline()), start + max_deadline_);
   absl::Status status;
   try {
     absl::StatusOr<Caller> caller =

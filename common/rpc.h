@@ -26,7 +26,7 @@ struct Caller {
 // What a handler knows about the call it is serving.
 struct CallContext {
   Caller caller;
-  std::string method;      // "chibo.registry.v1.RegistryService/GetOrganization"
+  std::string method;  // "chibo.registry.v1.RegistryService/GetOrganization"
   std::string request_id;  // from the request's request_id field, if any
   absl::Time deadline;     // the client's deadline, capped by the server's
 };

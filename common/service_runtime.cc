@@ -16,11 +16,12 @@ std::unique_ptr<ServiceRuntime> ServiceRuntime::Init(
     int argc, char** argv, const std::string& service_name,
     const std::vector<Migration>& migrations, int* exit_code) {
   *exit_code = 1;
-  InitFlags(argc, argv,
-            absl::StrCat("chibo-", service_name,
-                         ": serves chibo.", service_name, ".v1 over gRPC.\n"
-                         "Every flag can also be set as CHIBO_<FLAG>.")
-                .c_str());
+  InitFlags(
+      argc, argv,
+      absl::StrCat("chibo-", service_name, ": serves chibo.", service_name,
+                   ".v1 over gRPC.\n"
+                   "Every flag can also be set as CHIBO_<FLAG>.")
+          .c_str());
   std::unique_ptr<ServiceRuntime> runtime(new ServiceRuntime());
   runtime->service_name_ = service_name;
 

@@ -68,8 +68,7 @@ absl::Status SqlErrorToStatus(const sql::SQLException& error,
       return absl::DeadlineExceededError(
           absl::StrCat("database took too long while ", what));
     default:
-      return absl::InternalError(
-          absl::StrCat("database error while ", what));
+      return absl::InternalError(absl::StrCat("database error while ", what));
   }
 }
 

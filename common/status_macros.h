@@ -6,10 +6,10 @@
 
 // Abseil 20220623 ships no status macros; these are the usual two.
 
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    const absl::Status chibo_status_ = (expr);       \
-    if (!chibo_status_.ok()) return chibo_status_;   \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    const absl::Status chibo_status_ = (expr);     \
+    if (!chibo_status_.ok()) return chibo_status_; \
   } while (false)
 
 #define CHIBO_STATUS_CONCAT_INNER_(a, b) a##b

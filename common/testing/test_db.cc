@@ -46,7 +46,7 @@ CallContext TestCall(const std::string& method) {
 }
 
 absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
-    const std::vector<Migration>& migrations) {
+    const std::vector<Migration>& migrations, bool apply_migrations) {
   static std::atomic<int> counter{0};
   ASSIGN_OR_RETURN(MysqlOptions admin, TestServerOptions());
   std::unique_ptr<TestDatabase> db(new TestDatabase());
@@ -68,9 +68,11 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
   db->options_ = admin;
   db->options_.schema = db->schema_;
   db->pool_ = std::make_unique<MysqlPool>(db->options_);
-  std::vector<Migration> all = CommonMigrations();
-  all.insert(all.end(), migrations.begin(), migrations.end());
-  RETURN_IF_ERROR(ApplyMigrations(*db->pool_, all));
+  if (apply_migrations) {
+    std::vector<Migration> all = CommonMigrations();
+    all.insert(all.end(), migrations.begin(), migrations.end());
+    RETURN_IF_ERROR(ApplyMigrations(*db->pool_, all));
+  }
   return db;
 }
 
@@ -79,15 +81,13 @@ TestDatabase::~TestDatabase() {
   auto admin = TestServerOptions();
   if (!admin.ok()) return;
   MysqlPool pool(*admin);
-  (void)WithConnection(pool, absl::Now() + absl::Seconds(30),
-                       "dropping a test schema", TxMode::kRead,
-                       [&](DbConnection& c) {
-                         std::unique_ptr<sql::Statement> s(
-                             c.raw().createStatement());
-                         s->execute(
-                             absl::StrCat("DROP DATABASE IF EXISTS ", schema_));
-                         return absl::OkStatus();
-                       });
+  (void)WithConnection(
+      pool, absl::Now() + absl::Seconds(30), "dropping a test schema",
+      TxMode::kRead, [&](DbConnection& c) {
+        std::unique_ptr<sql::Statement> s(c.raw().createStatement());
+        s->execute(absl::StrCat("DROP DATABASE IF EXISTS ", schema_));
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<int64_t> TestDatabase::QueryInt(const std::string& sql_text) {

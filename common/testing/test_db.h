@@ -18,8 +18,10 @@ namespace chibo::testing {
 // so CI can never pass by testing nothing.
 class TestDatabase {
  public:
+  // With `apply_migrations` false the schema is left empty, for a server
+  // binary that migrates it itself.
   static absl::StatusOr<std::unique_ptr<TestDatabase>> Create(
-      const std::vector<Migration>& migrations);
+      const std::vector<Migration>& migrations, bool apply_migrations = true);
   ~TestDatabase();
 
   const std::string& schema() const { return schema_; }

@@ -23,9 +23,9 @@ absl::Status UpsertRow(DbConnection& db, const CallContext& call,
   if (!row.parent_external_code().empty()) {
     parent_id = FindOrganizationByCode(db, row.parent_external_code());
     if (parent_id == 0) {
-      return absl::NotFoundError(absl::StrCat(
-          "parent_external_code: no organization has code \"",
-          row.parent_external_code(), "\""));
+      return absl::NotFoundError(
+          absl::StrCat("parent_external_code: no organization has code \"",
+                       row.parent_external_code(), "\""));
     }
   }
   v1::Organization wanted;
@@ -77,7 +77,7 @@ absl::Status UpsertRow(DbConnection& db, const CallContext& call,
   if (mask.paths_size() > 0) {
     RETURN_IF_ERROR(UpdateOrganizationTx(db, call, id, wanted, mask, &out));
   }
-  result->set_action(moved                    ? v1::UPSERT_ACTION_MOVED
+  result->set_action(moved                   ? v1::UPSERT_ACTION_MOVED
                      : mask.paths_size() > 0 ? v1::UPSERT_ACTION_UPDATED
                                              : v1::UPSERT_ACTION_UNCHANGED);
   return absl::OkStatus();

@@ -51,9 +51,9 @@ grpc::Status RegistryServiceImpl::ListMembers(
       context, Method("ListMembers"), *request,
       [&](const CallContext& call) -> absl::Status {
         MemberFilter filter;
-        ASSIGN_OR_RETURN(filter.cell_id,
-                         ParseOptionalResourceId(request->cell(),
-                                                 "organizations", "cell"));
+        ASSIGN_OR_RETURN(
+            filter.cell_id,
+            ParseOptionalResourceId(request->cell(), "organizations", "cell"));
         ASSIGN_OR_RETURN(filter.ancestor_id,
                          ParseOptionalResourceId(request->ancestor(),
                                                  "organizations", "ancestor"));
@@ -65,9 +65,8 @@ grpc::Status RegistryServiceImpl::ListMembers(
         filter.exact_query = request->query();
         filter.today = TodayInVietnam();
         ASSIGN_OR_RETURN(filter.limit, NormalizePageSize(request->page_size()));
-        const std::string filter_key =
-            absl::StrCat(filter.cell_id, "|", filter.ancestor_id, "|",
-                         request->query());
+        const std::string filter_key = absl::StrCat(
+            filter.cell_id, "|", filter.ancestor_id, "|", request->query());
         ASSIGN_OR_RETURN(PageCursor cursor,
                          DecodePageToken(request->page_token(), filter_key));
         filter.after_id = cursor.after_id;
@@ -92,9 +91,9 @@ grpc::Status RegistryServiceImpl::CreateMember(
           return absl::InvalidArgumentError("member: is required");
         }
         RETURN_IF_ERROR(ValidateNewMember(request->member()));
-        ASSIGN_OR_RETURN(const int64_t cell_id,
-                         ParseResourceId(request->cell(), "organizations",
-                                         "cell"));
+        ASSIGN_OR_RETURN(
+            const int64_t cell_id,
+            ParseResourceId(request->cell(), "organizations", "cell"));
         RETURN_IF_ERROR(CheckJoiningStatus(request->status()));
         ASSIGN_OR_RETURN(const absl::CivilDay joined,
                          ParseDateOr(request->joined_date(), "joined_date",
@@ -134,19 +133,19 @@ grpc::Status RegistryServiceImpl::DeleteMember(
 grpc::Status RegistryServiceImpl::ChangeMemberStatus(
     grpc::ServerContext* context, const v1::ChangeMemberStatusRequest* request,
     v1::Member* response) {
-  return gate_->Serve(
-      context, Method("ChangeMemberStatus"), *request,
-      [&](const CallContext& call) -> absl::Status {
-        ASSIGN_OR_RETURN(const int64_t id,
-                         MemberId(request->member(), "member"));
-        RETURN_IF_ERROR(CheckStatusValue(request->status()));
-        RETURN_IF_ERROR(CheckReason(request->reason()));
-        ASSIGN_OR_RETURN(const absl::CivilDay effective,
-                         ParseDateOr(request->effective_date(),
-                                     "effective_date", TodayInVietnam()));
-        return store_->ChangeMemberStatus(call, *request, id, effective,
-                                          response);
-      });
+  return gate_->Serve(context, Method("ChangeMemberStatus"), *request,
+                      [&](const CallContext& call) -> absl::Status {
+                        ASSIGN_OR_RETURN(const int64_t id,
+                                         MemberId(request->member(), "member"));
+                        RETURN_IF_ERROR(CheckStatusValue(request->status()));
+                        RETURN_IF_ERROR(CheckReason(request->reason()));
+                        ASSIGN_OR_RETURN(
+                            const absl::CivilDay effective,
+                            ParseDateOr(request->effective_date(),
+                                        "effective_date", TodayInVietnam()));
+                        return store_->ChangeMemberStatus(call, *request, id,
+                                                          effective, response);
+                      });
 }
 
 grpc::Status RegistryServiceImpl::ListMemberStatuses(
@@ -168,9 +167,9 @@ grpc::Status RegistryServiceImpl::TransferMember(
       [&](const CallContext& call) -> absl::Status {
         ASSIGN_OR_RETURN(const int64_t id,
                          MemberId(request->member(), "member"));
-        ASSIGN_OR_RETURN(const int64_t cell_id,
-                         ParseResourceId(request->to_cell(), "organizations",
-                                         "to_cell"));
+        ASSIGN_OR_RETURN(
+            const int64_t cell_id,
+            ParseResourceId(request->to_cell(), "organizations", "to_cell"));
         ASSIGN_OR_RETURN(const absl::CivilDay effective,
                          ParseDateOr(request->effective_date(),
                                      "effective_date", TodayInVietnam()));
@@ -196,12 +195,12 @@ grpc::Status RegistryServiceImpl::ListCellMembers(
   return gate_->Serve(
       context, Method("ListCellMembers"), *request,
       [&](const CallContext& call) -> absl::Status {
-        ASSIGN_OR_RETURN(const int64_t cell_id,
-                         ParseResourceId(request->cell(), "organizations",
-                                         "cell"));
-        ASSIGN_OR_RETURN(const absl::CivilDay as_of,
-                         ParseDateOr(request->as_of_date(), "as_of_date",
-                                     TodayInVietnam()));
+        ASSIGN_OR_RETURN(
+            const int64_t cell_id,
+            ParseResourceId(request->cell(), "organizations", "cell"));
+        ASSIGN_OR_RETURN(
+            const absl::CivilDay as_of,
+            ParseDateOr(request->as_of_date(), "as_of_date", TodayInVietnam()));
         if (!v1::CellMemberFilter_IsValid(request->filter())) {
           return absl::InvalidArgumentError("filter: unknown value");
         }

@@ -312,14 +312,14 @@ absl::Status RegistryStore::ChangeMemberStatus(
           return absl::InternalError("member has no status history");
         }
         if (latest->value == request.status()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "status: ", request.member(), " already has status ",
-              v1::MemberStatus_Name(request.status()), " since ",
-              latest->valid_from));
+          return absl::FailedPreconditionError(
+              absl::StrCat("status: ", request.member(), " already has status ",
+                           v1::MemberStatus_Name(request.status()), " since ",
+                           latest->valid_from));
         }
         ASSIGN_OR_RETURN(PeriodChange change,
-                         PlanPeriodChange(DateIn(latest->valid_from),
-                                          effective, "effective_date"));
+                         PlanPeriodChange(DateIn(latest->valid_from), effective,
+                                          "effective_date"));
         if (change == PeriodChange::kReplaceLatest) {
           sql::PreparedStatement& replace = db.Prepare(
               "UPDATE member_statuses SET status = ?, reason = ?"
@@ -379,8 +379,7 @@ absl::Status RegistryStore::ListMemberStatuses(
 
 absl::Status RegistryStore::TransferMember(
     const CallContext& call, const v1::TransferMemberRequest& request,
-    int64_t id, int64_t to_cell_id, absl::CivilDay effective,
-    v1::Member* out) {
+    int64_t id, int64_t to_cell_id, absl::CivilDay effective, v1::Member* out) {
   return IdempotentWrite(
       *pool_, call, "transferring a member", request, out,
       [&](DbConnection& db) -> absl::Status {
@@ -388,22 +387,23 @@ absl::Status RegistryStore::TransferMember(
         RETURN_IF_ERROR(CheckCell(db, to_cell_id, effective, "to_cell"));
         std::optional<LatestPeriod> status = LatestStatus(db, id);
         if (status && status->value == v1::MEMBER_STATUS_REMOVED) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              request.member(), " was removed from the party and cannot be "
-                                "transferred"));
+          return absl::FailedPreconditionError(
+              absl::StrCat(request.member(),
+                           " was removed from the party and cannot be "
+                           "transferred"));
         }
         std::optional<LatestPeriod> latest = LatestMembership(db, id);
         if (!latest) {
           return absl::InternalError("member has no membership history");
         }
         if (latest->value == to_cell_id) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "to_cell: ", request.member(), " is already in ",
-              request.to_cell()));
+          return absl::FailedPreconditionError(
+              absl::StrCat("to_cell: ", request.member(), " is already in ",
+                           request.to_cell()));
         }
         ASSIGN_OR_RETURN(PeriodChange change,
-                         PlanPeriodChange(DateIn(latest->valid_from),
-                                          effective, "effective_date"));
+                         PlanPeriodChange(DateIn(latest->valid_from), effective,
+                                          "effective_date"));
         if (change == PeriodChange::kReplaceLatest) {
           sql::PreparedStatement& replace = db.Prepare(
               "UPDATE memberships SET organization_id = ?"
@@ -435,8 +435,7 @@ absl::Status RegistryStore::TransferMember(
       });
 }
 
-absl::Status RegistryStore::ListMemberships(const CallContext& call,
-                                            int64_t id,
+absl::Status RegistryStore::ListMemberships(const CallContext& call, int64_t id,
                                             v1::ListMembershipsResponse* out) {
   return WithConnection(
       *pool_, call.deadline, "reading a member's memberships", TxMode::kRead,
@@ -472,9 +471,9 @@ absl::Status RegistryStore::ListCellMembers(
         v1::Organization cell;
         RETURN_IF_ERROR(LoadOrganization(db, cell_id, &cell));
         if (!cell.is_cell()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "cell: ", cell.name(), " is a ", LevelLabel(cell.level()),
-              ", not a cell"));
+          return absl::FailedPreconditionError(
+              absl::StrCat("cell: ", cell.name(), " is a ",
+                           LevelLabel(cell.level()), ", not a cell"));
         }
         const std::string day = FormatDate(as_of);
         sql::PreparedStatement& query = db.Prepare(

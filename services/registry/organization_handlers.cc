@@ -56,9 +56,9 @@ grpc::Status RegistryServiceImpl::GetOrganization(
   return gate_->Serve(
       context, Method("GetOrganization"), *request,
       [&](const CallContext& call) -> absl::Status {
-        ASSIGN_OR_RETURN(const int64_t id, ParseResourceId(request->name(),
-                                                           "organizations",
-                                                           "name"));
+        ASSIGN_OR_RETURN(
+            const int64_t id,
+            ParseResourceId(request->name(), "organizations", "name"));
         return store_->GetOrganization(call, id, response);
       });
 }
@@ -80,9 +80,9 @@ grpc::Status RegistryServiceImpl::ListOrganizations(
         RETURN_IF_ERROR(CheckQuery(request->query()));
         filter.folded_query = FoldForSearch(request->query());
         filter.exact_query = request->query();
-        ASSIGN_OR_RETURN(filter.as_of, ParseDateOr(request->as_of_date(),
-                                                   "as_of_date",
-                                                   TodayInVietnam()));
+        ASSIGN_OR_RETURN(
+            filter.as_of,
+            ParseDateOr(request->as_of_date(), "as_of_date", TodayInVietnam()));
         ASSIGN_OR_RETURN(filter.limit, NormalizePageSize(request->page_size()));
         const std::string filter_key = absl::StrCat(
             filter.parent_id, "|", filter.ancestor_id, "|", filter.level_set,
@@ -123,9 +123,9 @@ grpc::Status RegistryServiceImpl::UpdateOrganization(
       context, Method("UpdateOrganization"), *request,
       [&](const CallContext& call) -> absl::Status {
         const v1::Organization& org = request->organization();
-        ASSIGN_OR_RETURN(const int64_t id,
-                         ParseResourceId(org.name(), "organizations",
-                                         "organization.name"));
+        ASSIGN_OR_RETURN(
+            const int64_t id,
+            ParseResourceId(org.name(), "organizations", "organization.name"));
         for (const std::string& path : request->update_mask().paths()) {
           if (path == "parent") {
             return absl::InvalidArgumentError(
@@ -141,8 +141,8 @@ grpc::Status RegistryServiceImpl::UpdateOrganization(
             RETURN_IF_ERROR(ValidateDisplayName(
                 org.display_name(), "organization.display_name", 500));
           } else if (path == "external_code") {
-            RETURN_IF_ERROR(ValidateExternalCode(
-                org.external_code(), "organization.external_code"));
+            RETURN_IF_ERROR(ValidateExternalCode(org.external_code(),
+                                                 "organization.external_code"));
           } else if (path == "valid_from") {
             RETURN_IF_ERROR(
                 ParseDate(org.valid_from(), "organization.valid_from")
@@ -162,9 +162,9 @@ grpc::Status RegistryServiceImpl::DeleteOrganization(
   return gate_->Serve(
       context, Method("DeleteOrganization"), *request,
       [&](const CallContext& call) -> absl::Status {
-        ASSIGN_OR_RETURN(const int64_t id, ParseResourceId(request->name(),
-                                                           "organizations",
-                                                           "name"));
+        ASSIGN_OR_RETURN(
+            const int64_t id,
+            ParseResourceId(request->name(), "organizations", "name"));
         return store_->DeleteOrganization(call, id, request->etag());
       });
 }
@@ -175,16 +175,16 @@ grpc::Status RegistryServiceImpl::MoveOrganization(
   return gate_->Serve(
       context, Method("MoveOrganization"), *request,
       [&](const CallContext& call) -> absl::Status {
-        ASSIGN_OR_RETURN(const int64_t id, ParseResourceId(request->name(),
-                                                           "organizations",
-                                                           "name"));
+        ASSIGN_OR_RETURN(
+            const int64_t id,
+            ParseResourceId(request->name(), "organizations", "name"));
         ASSIGN_OR_RETURN(const int64_t parent_id,
-                         ParseResourceId(request->new_parent(),
-                                         "organizations", "new_parent"));
+                         ParseResourceId(request->new_parent(), "organizations",
+                                         "new_parent"));
         const absl::CivilDay today = TodayInVietnam();
-        ASSIGN_OR_RETURN(const absl::CivilDay effective,
-                         ParseDateOr(request->effective_date(),
-                                     "effective_date", today));
+        ASSIGN_OR_RETURN(
+            const absl::CivilDay effective,
+            ParseDateOr(request->effective_date(), "effective_date", today));
         if (effective > today) {
           // The tree's present shape is stored, so a move is recorded when
           // it takes effect, not before.
@@ -203,12 +203,12 @@ grpc::Status RegistryServiceImpl::GetOrganizationAncestry(
   return gate_->Serve(
       context, Method("GetOrganizationAncestry"), *request,
       [&](const CallContext& call) -> absl::Status {
-        ASSIGN_OR_RETURN(const int64_t id, ParseResourceId(request->name(),
-                                                           "organizations",
-                                                           "name"));
-        ASSIGN_OR_RETURN(const absl::CivilDay as_of,
-                         ParseDateOr(request->as_of_date(), "as_of_date",
-                                     TodayInVietnam()));
+        ASSIGN_OR_RETURN(
+            const int64_t id,
+            ParseResourceId(request->name(), "organizations", "name"));
+        ASSIGN_OR_RETURN(
+            const absl::CivilDay as_of,
+            ParseDateOr(request->as_of_date(), "as_of_date", TodayInVietnam()));
         return store_->GetAncestry(call, id, as_of, response);
       });
 }
@@ -219,9 +219,9 @@ grpc::Status RegistryServiceImpl::ListParentHistory(
   return gate_->Serve(
       context, Method("ListParentHistory"), *request,
       [&](const CallContext& call) -> absl::Status {
-        ASSIGN_OR_RETURN(const int64_t id, ParseResourceId(request->name(),
-                                                           "organizations",
-                                                           "name"));
+        ASSIGN_OR_RETURN(
+            const int64_t id,
+            ParseResourceId(request->name(), "organizations", "name"));
         return store_->ListParentHistory(call, id, response);
       });
 }

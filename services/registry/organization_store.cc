@@ -19,12 +19,11 @@
 
 namespace chibo::registry {
 
-absl::Status RegistryStore::GetOrganization(const CallContext& call,
-                                            int64_t id, v1::Organization* out) {
-  return WithConnection(*pool_, call.deadline, "reading an organization",
-                        TxMode::kRead, [&](DbConnection& db) {
-                          return LoadOrganization(db, id, out);
-                        });
+absl::Status RegistryStore::GetOrganization(const CallContext& call, int64_t id,
+                                            v1::Organization* out) {
+  return WithConnection(
+      *pool_, call.deadline, "reading an organization", TxMode::kRead,
+      [&](DbConnection& db) { return LoadOrganization(db, id, out); });
 }
 
 absl::Status RegistryStore::ListOrganizations(
@@ -55,8 +54,7 @@ absl::Status RegistryStore::ListOrganizations(
             " AND (? = 0 OR o.id IN (SELECT id FROM subtree))"
             " ORDER BY o.id LIMIT ?");
         const std::string day = FormatDate(filter.as_of);
-        const std::string like =
-            absl::StrCat("%", filter.folded_query, "%");
+        const std::string like = absl::StrCat("%", filter.folded_query, "%");
         int i = 1;
         query.setInt64(i++, filter.ancestor_id);
         query.setString(i++, day);
@@ -91,8 +89,8 @@ absl::Status RegistryStore::ListOrganizations(
 absl::Status RegistryStore::CreateOrganization(
     const CallContext& call, const v1::CreateOrganizationRequest& request,
     v1::Organization* out) {
-  return IdempotentWrite(*pool_, call, "creating an organization", request,
-                         out, [&](DbConnection& db) {
+  return IdempotentWrite(*pool_, call, "creating an organization", request, out,
+                         [&](DbConnection& db) {
                            return CreateOrganizationTx(
                                db, call, request.organization(), out);
                          });
@@ -101,12 +99,12 @@ absl::Status RegistryStore::CreateOrganization(
 absl::Status RegistryStore::UpdateOrganization(
     const CallContext& call, const v1::UpdateOrganizationRequest& request,
     int64_t id, v1::Organization* out) {
-  return WithConnection(
-      *pool_, call.deadline, "updating an organization", TxMode::kWrite,
-      [&](DbConnection& db) {
-        return UpdateOrganizationTx(db, call, id, request.organization(),
-                                    request.update_mask(), out);
-      });
+  return WithConnection(*pool_, call.deadline, "updating an organization",
+                        TxMode::kWrite, [&](DbConnection& db) {
+                          return UpdateOrganizationTx(
+                              db, call, id, request.organization(),
+                              request.update_mask(), out);
+                        });
 }
 
 absl::Status RegistryStore::DeleteOrganization(const CallContext& call,
@@ -131,13 +129,15 @@ absl::Status RegistryStore::DeleteOrganization(const CallContext& call,
         row->next();
         if (row->getInt64(1) > 0) {
           return absl::FailedPreconditionError(absl::StrCat(
-              name, " has child organizations (now or in its history); move "
-                    "or delete them first, or set valid_to to dissolve it"));
+              name,
+              " has child organizations (now or in its history); move "
+              "or delete them first, or set valid_to to dissolve it"));
         }
         if (row->getInt64(2) > 0) {
           return absl::FailedPreconditionError(absl::StrCat(
-              name, " has members (now or in its history); transfer them, "
-                    "or set valid_to to dissolve it"));
+              name,
+              " has members (now or in its history); transfer them, "
+              "or set valid_to to dissolve it"));
         }
         if (row->getInt64(3) > 0 || row->getInt64(4) > 0) {
           return absl::FailedPreconditionError(absl::StrCat(
@@ -156,12 +156,12 @@ absl::Status RegistryStore::MoveOrganization(
     const CallContext& call, const v1::MoveOrganizationRequest& request,
     int64_t id, int64_t new_parent_id, absl::CivilDay effective,
     v1::Organization* out) {
-  return IdempotentWrite(
-      *pool_, call, "moving an organization", request, out,
-      [&](DbConnection& db) {
-        return MoveOrganizationTx(db, call, id, new_parent_id, effective,
-                                  request.etag(), out);
-      });
+  return IdempotentWrite(*pool_, call, "moving an organization", request, out,
+                         [&](DbConnection& db) {
+                           return MoveOrganizationTx(db, call, id,
+                                                     new_parent_id, effective,
+                                                     request.etag(), out);
+                         });
 }
 
 absl::Status RegistryStore::GetAncestry(const CallContext& call, int64_t id,
@@ -204,8 +204,8 @@ absl::Status RegistryStore::GetAncestry(const CallContext& call, int64_t id,
 absl::Status RegistryStore::ListParentHistory(
     const CallContext& call, int64_t id, v1::ListParentHistoryResponse* out) {
   return WithConnection(
-      *pool_, call.deadline, "reading an organization's history",
-      TxMode::kRead, [&](DbConnection& db) -> absl::Status {
+      *pool_, call.deadline, "reading an organization's history", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
         v1::Organization self;
         RETURN_IF_ERROR(LoadOrganization(db, id, &self));
         sql::PreparedStatement& query = db.Prepare(

@@ -71,16 +71,16 @@ absl::Status CreateOrganizationTx(DbConnection& db, const CallContext& call,
                                   const v1::Organization& organization,
                                   v1::Organization* out) {
   const absl::CivilDay today = TodayInVietnam();
-  ASSIGN_OR_RETURN(const absl::CivilDay valid_from,
-                   ParseDateOr(organization.valid_from(),
-                               "organization.valid_from", today));
-  ASSIGN_OR_RETURN(const absl::CivilDay valid_to,
-                   ParseDateOr(organization.valid_to(),
-                               "organization.valid_to", kOpenEnd));
-  ASSIGN_OR_RETURN(const int64_t parent_id,
-                   ParseOptionalResourceId(organization.parent(),
-                                           "organizations",
-                                           "organization.parent"));
+  ASSIGN_OR_RETURN(
+      const absl::CivilDay valid_from,
+      ParseDateOr(organization.valid_from(), "organization.valid_from", today));
+  ASSIGN_OR_RETURN(
+      const absl::CivilDay valid_to,
+      ParseDateOr(organization.valid_to(), "organization.valid_to", kOpenEnd));
+  ASSIGN_OR_RETURN(
+      const int64_t parent_id,
+      ParseOptionalResourceId(organization.parent(), "organizations",
+                              "organization.parent"));
   int64_t province_id = 0;
   if (parent_id != 0) {
     std::optional<OrgInfo> parent = LockOrganization(db, parent_id);
@@ -88,9 +88,9 @@ absl::Status CreateOrganizationTx(DbConnection& db, const CallContext& call,
     RETURN_IF_ERROR(CheckPlacement(organization.level(), parent->level,
                                    organization.parent()));
     if (parent->valid_to < valid_from || parent->valid_from > valid_from) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "organization.parent: ", organization.parent(),
-          " does not exist on ", FormatDate(valid_from)));
+      return absl::FailedPreconditionError(
+          absl::StrCat("organization.parent: ", organization.parent(),
+                       " does not exist on ", FormatDate(valid_from)));
     }
     province_id = parent->province_id;
   } else {
@@ -168,13 +168,13 @@ absl::Status UpdateOrganizationTx(DbConnection& db, const CallContext& call,
       next.set_valid_to(fields.valid_to());
     }
   }
-  RETURN_IF_ERROR(CheckCategory(next.level(), next.category(),
-                                "organization.category"));
+  RETURN_IF_ERROR(
+      CheckCategory(next.level(), next.category(), "organization.category"));
   ASSIGN_OR_RETURN(const absl::CivilDay valid_from,
                    ParseDate(next.valid_from(), "organization.valid_from"));
-  ASSIGN_OR_RETURN(const absl::CivilDay valid_to,
-                   ParseDateOr(next.valid_to(), "organization.valid_to",
-                               kOpenEnd));
+  ASSIGN_OR_RETURN(
+      const absl::CivilDay valid_to,
+      ParseDateOr(next.valid_to(), "organization.valid_to", kOpenEnd));
   if (valid_to < valid_from) {
     return absl::InvalidArgumentError(
         "organization.valid_to: must not be before valid_from");
@@ -227,13 +227,12 @@ absl::Status MoveOrganizationTx(DbConnection& db, const CallContext& call,
   }
   if (IsInSubtree(db, id, new_parent_id)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "new_parent: ", parent_name, " is inside ", name,
-        "'s own subtree"));
+        "new_parent: ", parent_name, " is inside ", name, "'s own subtree"));
   }
   if (effective < parent->valid_from || effective > parent->valid_to) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "new_parent: ", parent_name, " does not exist on ",
-        FormatDate(effective)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("new_parent: ", parent_name, " does not exist on ",
+                     FormatDate(effective)));
   }
   if (new_parent_id == info->parent_id) {
     return absl::FailedPreconditionError(
@@ -250,9 +249,9 @@ absl::Status MoveOrganizationTx(DbConnection& db, const CallContext& call,
   }
   const std::string latest_from = row->getString(1);
   row.reset();
-  ASSIGN_OR_RETURN(PeriodChange change,
-                   PlanPeriodChange(DateIn(latest_from), effective,
-                                    "effective_date"));
+  ASSIGN_OR_RETURN(
+      PeriodChange change,
+      PlanPeriodChange(DateIn(latest_from), effective, "effective_date"));
   if (change == PeriodChange::kReplaceLatest) {
     sql::PreparedStatement& replace = db.Prepare(
         "UPDATE organization_parents SET parent_id = ?"

@@ -53,12 +53,12 @@ absl::Status ValidateNewCadre(const v1::Cadre& c) {
 grpc::Status RegistryServiceImpl::CreatePosition(
     grpc::ServerContext* context, const v1::CreatePositionRequest* request,
     v1::Position* response) {
-  return gate_->Serve(context, Method("CreatePosition"), *request,
-                      [&](const CallContext& call) -> absl::Status {
-                        RETURN_IF_ERROR(
-                            ValidateNewPosition(request->position()));
-                        return store_->CreatePosition(call, *request, response);
-                      });
+  return gate_->Serve(
+      context, Method("CreatePosition"), *request,
+      [&](const CallContext& call) -> absl::Status {
+        RETURN_IF_ERROR(ValidateNewPosition(request->position()));
+        return store_->CreatePosition(call, *request, response);
+      });
 }
 
 grpc::Status RegistryServiceImpl::ListPositions(
@@ -79,9 +79,8 @@ grpc::Status RegistryServiceImpl::ListPositions(
         ASSIGN_OR_RETURN(PageCursor cursor,
                          DecodePageToken(request->page_token(), filter_key));
         bool more = false;
-        RETURN_IF_ERROR(store_->ListPositions(call, org_id, as_of,
-                                              cursor.after_id, limit, response,
-                                              &more));
+        RETURN_IF_ERROR(store_->ListPositions(
+            call, org_id, as_of, cursor.after_id, limit, response, &more));
         if (more) {
           response->set_next_page_token(EncodePageToken(
               *ParseResourceId(response->positions().rbegin()->name(),
@@ -117,9 +116,8 @@ grpc::Status RegistryServiceImpl::DeletePosition(
   return gate_->Serve(
       context, Method("DeletePosition"), *request,
       [&](const CallContext& call) -> absl::Status {
-        ASSIGN_OR_RETURN(const int64_t id, ParseResourceId(request->name(),
-                                                           "positions",
-                                                           "name"));
+        ASSIGN_OR_RETURN(const int64_t id,
+                         ParseResourceId(request->name(), "positions", "name"));
         return store_->DeletePosition(call, id, request->etag());
       });
 }
@@ -170,9 +168,9 @@ grpc::Status RegistryServiceImpl::DeleteCadre(
     google::protobuf::Empty*) {
   return gate_->Serve(context, Method("DeleteCadre"), *request,
                       [&](const CallContext& call) -> absl::Status {
-                        ASSIGN_OR_RETURN(const int64_t id,
-                                         ParseResourceId(request->name(),
-                                                         "cadres", "name"));
+                        ASSIGN_OR_RETURN(
+                            const int64_t id,
+                            ParseResourceId(request->name(), "cadres", "name"));
                         return store_->DeleteCadre(call, id, request->etag());
                       });
 }

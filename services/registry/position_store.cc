@@ -33,12 +33,14 @@ void ReadPosition(sql::ResultSet& row, v1::Position* out) {
 absl::Status LoadPosition(DbConnection& db, int64_t id, bool lock,
                           v1::Position* out, int64_t* version) {
   sql::PreparedStatement& query =
-      lock ? db.Prepare("SELECT id, organization_id, member_id, role,"
-                        " term_start, term_end, version FROM positions"
-                        " WHERE id = ? FOR UPDATE")
-           : db.Prepare("SELECT id, organization_id, member_id, role,"
-                        " term_start, term_end, version FROM positions"
-                        " WHERE id = ?");
+      lock ? db.Prepare(
+                 "SELECT id, organization_id, member_id, role,"
+                 " term_start, term_end, version FROM positions"
+                 " WHERE id = ? FOR UPDATE")
+           : db.Prepare(
+                 "SELECT id, organization_id, member_id, role,"
+                 " term_start, term_end, version FROM positions"
+                 " WHERE id = ?");
   query.setInt64(1, id);
   std::unique_ptr<sql::ResultSet> row(query.executeQuery());
   if (!row->next()) {
@@ -79,8 +81,7 @@ absl::Status CheckSingleSecretary(DbConnection& db, const v1::Position& p,
   if (!row->next()) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "position.term_start: the term overlaps the secretary term of ",
-      ResourceName("positions", row->getInt64(1)),
-      "; end that term first"));
+      ResourceName("positions", row->getInt64(1)), "; end that term first"));
 }
 
 }  // namespace
@@ -95,9 +96,9 @@ absl::Status RegistryStore::CreatePosition(
         ASSIGN_OR_RETURN(const int64_t org_id,
                          ParseResourceId(p.organization(), "organizations",
                                          "position.organization"));
-        ASSIGN_OR_RETURN(const int64_t member_id,
-                         ParseResourceId(p.member(), "members",
-                                         "position.member"));
+        ASSIGN_OR_RETURN(
+            const int64_t member_id,
+            ParseResourceId(p.member(), "members", "position.member"));
         std::optional<OrgInfo> org = LockOrganization(db, org_id);
         if (!org) return OrganizationNotFound(org_id, "position.organization");
         if (org->level == v1::ORGANIZATION_LEVEL_PARTY_GROUP) {
@@ -107,8 +108,8 @@ absl::Status RegistryStore::CreatePosition(
         }
         RETURN_IF_ERROR(CheckMemberExists(db, member_id, "position.member"));
         const std::string start = p.term_start();
-        const std::string end = p.term_end().empty() ? "9999-12-31"
-                                                     : p.term_end();
+        const std::string end =
+            p.term_end().empty() ? "9999-12-31" : p.term_end();
         RETURN_IF_ERROR(CheckSingleSecretary(db, p, org_id, 0, start, end));
         sql::PreparedStatement& insert = db.Prepare(
             "INSERT INTO positions (organization_id, member_id, role,"
@@ -120,17 +121,19 @@ absl::Status RegistryStore::CreatePosition(
         insert.setString(5, end);
         insert.executeUpdate();
         int64_t version = 0;
-        RETURN_IF_ERROR(LoadPosition(db, LastInsertId(db), false, out,
-                                     &version));
+        RETURN_IF_ERROR(
+            LoadPosition(db, LastInsertId(db), false, out, &version));
         AppendChange(db, call, {out->name(), "created", org_id, out});
         return absl::OkStatus();
       });
 }
 
-absl::Status RegistryStore::ListPositions(
-    const CallContext& call, int64_t organization_id,
-    std::optional<absl::CivilDay> as_of, int64_t after_id, int limit,
-    v1::ListPositionsResponse* out, bool* more) {
+absl::Status RegistryStore::ListPositions(const CallContext& call,
+                                          int64_t organization_id,
+                                          std::optional<absl::CivilDay> as_of,
+                                          int64_t after_id, int limit,
+                                          v1::ListPositionsResponse* out,
+                                          bool* more) {
   return WithConnection(
       *pool_, call.deadline, "listing positions", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
@@ -183,9 +186,8 @@ absl::Status RegistryStore::UpdatePosition(
         if (current.term_start().empty()) {
           return absl::InvalidArgumentError("position.term_start: is required");
         }
-        const std::string end = current.term_end().empty()
-                                    ? "9999-12-31"
-                                    : current.term_end();
+        const std::string end =
+            current.term_end().empty() ? "9999-12-31" : current.term_end();
         if (end < current.term_start()) {
           return absl::InvalidArgumentError(
               "position.term_end: must not be before term_start");
@@ -223,9 +225,9 @@ absl::Status RegistryStore::DeletePosition(const CallContext& call, int64_t id,
         del.executeUpdate();
         auto org_id = ParseResourceId(current.organization(), "organizations",
                                       "organization");
-        AppendChange(db, call,
-                     {current.name(), "deleted", org_id.ok() ? *org_id : 0,
-                      nullptr});
+        AppendChange(
+            db, call,
+            {current.name(), "deleted", org_id.ok() ? *org_id : 0, nullptr});
         return absl::OkStatus();
       });
 }
@@ -258,20 +260,21 @@ absl::Status RegistryStore::CreateCadre(const CallContext& call,
       *pool_, call, "creating a cadre", request, out,
       [&](DbConnection& db) -> absl::Status {
         const v1::Cadre& c = request.cadre();
-        ASSIGN_OR_RETURN(const int64_t committee_id,
-                         ParseResourceId(c.committee(), "organizations",
-                                         "cadre.committee"));
-        ASSIGN_OR_RETURN(const int64_t member_id,
-                         ParseResourceId(c.member(), "members", "cadre.member"));
+        ASSIGN_OR_RETURN(
+            const int64_t committee_id,
+            ParseResourceId(c.committee(), "organizations", "cadre.committee"));
+        ASSIGN_OR_RETURN(
+            const int64_t member_id,
+            ParseResourceId(c.member(), "members", "cadre.member"));
         std::optional<OrgInfo> committee = LockOrganization(db, committee_id);
         if (!committee) {
           return OrganizationNotFound(committee_id, "cadre.committee");
         }
         if (!HasCommittee(committee->level)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "cadre.committee: ", c.committee(), " is a ",
-              LevelLabel(committee->level),
-              "; cadres belong to a committee (cấp ủy)"));
+          return absl::FailedPreconditionError(
+              absl::StrCat("cadre.committee: ", c.committee(), " is a ",
+                           LevelLabel(committee->level),
+                           "; cadres belong to a committee (cấp ủy)"));
         }
         RETURN_IF_ERROR(CheckMemberExists(db, member_id, "cadre.member"));
         sql::PreparedStatement& insert = db.Prepare(

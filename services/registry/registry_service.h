@@ -22,10 +22,9 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   grpc::Status GetOrganization(grpc::ServerContext* context,
                                const v1::GetOrganizationRequest* request,
                                v1::Organization* response) override;
-  grpc::Status ListOrganizations(grpc::ServerContext* context,
-                                 const v1::ListOrganizationsRequest* request,
-                                 v1::ListOrganizationsResponse* response)
-      override;
+  grpc::Status ListOrganizations(
+      grpc::ServerContext* context, const v1::ListOrganizationsRequest* request,
+      v1::ListOrganizationsResponse* response) override;
   grpc::Status CreateOrganization(grpc::ServerContext* context,
                                   const v1::CreateOrganizationRequest* request,
                                   v1::Organization* response) override;
@@ -42,10 +41,9 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
       grpc::ServerContext* context,
       const v1::GetOrganizationAncestryRequest* request,
       v1::OrganizationAncestry* response) override;
-  grpc::Status ListParentHistory(grpc::ServerContext* context,
-                                 const v1::ListParentHistoryRequest* request,
-                                 v1::ListParentHistoryResponse* response)
-      override;
+  grpc::Status ListParentHistory(
+      grpc::ServerContext* context, const v1::ListParentHistoryRequest* request,
+      v1::ListParentHistoryResponse* response) override;
   grpc::Status BulkUpsertOrganizations(
       grpc::ServerContext* context,
       const v1::BulkUpsertOrganizationsRequest* request,
@@ -69,10 +67,10 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   grpc::Status ChangeMemberStatus(grpc::ServerContext* context,
                                   const v1::ChangeMemberStatusRequest* request,
                                   v1::Member* response) override;
-  grpc::Status ListMemberStatuses(grpc::ServerContext* context,
-                                  const v1::ListMemberStatusesRequest* request,
-                                  v1::ListMemberStatusesResponse* response)
-      override;
+  grpc::Status ListMemberStatuses(
+      grpc::ServerContext* context,
+      const v1::ListMemberStatusesRequest* request,
+      v1::ListMemberStatusesResponse* response) override;
   grpc::Status TransferMember(grpc::ServerContext* context,
                               const v1::TransferMemberRequest* request,
                               v1::Member* response) override;

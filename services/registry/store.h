@@ -69,7 +69,8 @@ class RegistryStore {
   absl::Status ListParentHistory(const CallContext& call, int64_t id,
                                  v1::ListParentHistoryResponse* out);
   absl::Status BulkUpsertOrganizations(
-      const CallContext& call, const v1::BulkUpsertOrganizationsRequest& request,
+      const CallContext& call,
+      const v1::BulkUpsertOrganizationsRequest& request,
       v1::BulkUpsertOrganizationsResponse* out);
 
   // Members.

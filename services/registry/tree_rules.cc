@@ -112,8 +112,8 @@ absl::Status CheckCategory(OrganizationLevel level, CellCategory category,
   }
   const bool has = category != v1::CELL_CATEGORY_UNSPECIFIED;
   if (IsCell(level) && !has) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": is required for a cell (loại hình chi bộ)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": is required for a cell (loại hình chi bộ)"));
   }
   if (!IsCell(level) && has) {
     return absl::InvalidArgumentError(

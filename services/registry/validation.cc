@@ -27,8 +27,8 @@ absl::Status ValidateDisplayName(absl::string_view value,
     return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
   }
   if (!IsCleanUtf8(value)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": must be UTF-8 text without control characters"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must be UTF-8 text without control characters"));
   }
   if (Utf8Length(value) > max_chars) {
     return absl::InvalidArgumentError(
@@ -85,8 +85,8 @@ absl::Status ValidateNewOrganization(const v1::Organization& organization) {
                                           "organizations",
                                           "organization.parent")
                       .status());
-  RETURN_IF_ERROR(
-      ValidateOptionalDate(organization.valid_from(), "organization.valid_from"));
+  RETURN_IF_ERROR(ValidateOptionalDate(organization.valid_from(),
+                                       "organization.valid_from"));
   RETURN_IF_ERROR(
       ValidateOptionalDate(organization.valid_to(), "organization.valid_to"));
   return ValidatePeriod(organization.valid_from(), organization.valid_to(),
@@ -114,9 +114,9 @@ absl::Status ValidateOrganizationRow(const v1::OrganizationRow& row) {
 absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask,
                                 const std::set<std::string>& allowed) {
   if (mask.paths_size() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "update_mask: is required; updatable fields: ",
-        absl::StrJoin(allowed, ", ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("update_mask: is required; updatable fields: ",
+                     absl::StrJoin(allowed, ", ")));
   }
   for (const std::string& path : mask.paths()) {
     if (allowed.count(path) == 0) {
@@ -154,8 +154,8 @@ absl::Status ValidateMemberFields(const v1::Member& member,
       }
     } else if (path == "citizen_id") {
       const std::string& id = member.citizen_id();
-      if (!id.empty() && ((id.size() != 12 && id.size() != 9) ||
-                          !AllDigits(id))) {
+      if (!id.empty() &&
+          ((id.size() != 12 && id.size() != 9) || !AllDigits(id))) {
         return absl::InvalidArgumentError(
             "member.citizen_id: must be 12 digits (căn cước) or 9 (CMND)");
       }

@@ -93,8 +93,7 @@ v1::Organization RegistryTest::MakeOrg(const std::string& display_name,
   v1::Organization created;
   grpc::Status status =
       stub().CreateOrganization(Context().get(), request, &created);
-  EXPECT_TRUE(status.ok()) << display_name << ": "
-                           << status.error_message();
+  EXPECT_TRUE(status.ok()) << display_name << ": " << status.error_message();
   return created;
 }
 

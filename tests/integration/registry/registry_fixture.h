@@ -29,12 +29,10 @@ class RegistryTest : public ::testing::Test {
   static std::string Code(const std::string& prefix);
 
   // Creates an organisation and fails the test if that fails.
-  v1::Organization MakeOrg(const std::string& display_name,
-                           v1::OrganizationLevel level,
-                           const std::string& parent,
-                           const std::string& valid_from = "",
-                           v1::CellCategory category =
-                               v1::CELL_CATEGORY_UNSPECIFIED);
+  v1::Organization MakeOrg(
+      const std::string& display_name, v1::OrganizationLevel level,
+      const std::string& parent, const std::string& valid_from = "",
+      v1::CellCategory category = v1::CELL_CATEGORY_UNSPECIFIED);
   // A province > bloc > grassroots cell chain; returns the cell.
   v1::Organization MakeCell(const std::string& valid_from = "");
   v1::Member MakeMember(const std::string& cell, const std::string& name,

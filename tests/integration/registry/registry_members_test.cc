@@ -78,9 +78,9 @@ TEST_F(RegistryTest, CellMembersOnADateWithVotersAndDenominator) {
 
 TEST_F(RegistryTest, TransferKeepsExactlyOneCellAtATime) {
   v1::Organization from = MakeCell("2020-01-01");
-  v1::Organization to = MakeOrg("Chi bộ Phòng Hành chính",
-                                v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL,
-                                from.parent(), "2020-01-01");
+  v1::Organization to =
+      MakeOrg("Chi bộ Phòng Hành chính", v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL,
+              from.parent(), "2020-01-01");
   v1::Member member = MakeMember(from.name(), "Phạm Văn Dũng",
                                  v1::MEMBER_STATUS_FULL, "2021-01-01");
   v1::TransferMemberRequest transfer;

@@ -19,9 +19,9 @@ TEST_F(RegistryTest, CreatesAndReadsAFourLevelTreeInVietnamese) {
   v1::Organization committee =
       MakeOrg("Đảng bộ Sở Y tế", v1::ORGANIZATION_LEVEL_GRASSROOTS_COMMITTEE,
               bloc.name());
-  v1::Organization cell = MakeOrg("Chi bộ Phòng Nghiệp vụ",
-                                  v1::ORGANIZATION_LEVEL_SUBORDINATE_CELL,
-                                  committee.name());
+  v1::Organization cell =
+      MakeOrg("Chi bộ Phòng Nghiệp vụ", v1::ORGANIZATION_LEVEL_SUBORDINATE_CELL,
+              committee.name());
   EXPECT_TRUE(cell.is_cell());
   EXPECT_EQ(cell.province(), province.name());
   EXPECT_EQ(province.province(), province.name());
@@ -204,16 +204,15 @@ TEST_F(RegistryTest, MovingASubtreeKeepsHistory) {
   // committee straight under the province.
   v1::Organization province = MakeOrg(
       "Tỉnh ủy Lạng Sơn", v1::ORGANIZATION_LEVEL_PROVINCE, "", "2020-01-01");
-  v1::Organization district = MakeOrg("Huyện ủy Cao Lộc",
-                                      v1::ORGANIZATION_LEVEL_DISTRICT,
-                                      province.name(), "2020-01-01");
-  v1::Organization committee =
-      MakeOrg("Đảng bộ xã Hợp Thành",
-              v1::ORGANIZATION_LEVEL_GRASSROOTS_COMMITTEE, district.name(),
-              "2020-01-01");
-  v1::Organization cell = MakeOrg(
-      "Chi bộ thôn Nà Lừa", v1::ORGANIZATION_LEVEL_SUBORDINATE_CELL,
-      committee.name(), "2020-01-01", v1::CELL_CATEGORY_RESIDENTIAL);
+  v1::Organization district =
+      MakeOrg("Huyện ủy Cao Lộc", v1::ORGANIZATION_LEVEL_DISTRICT,
+              province.name(), "2020-01-01");
+  v1::Organization committee = MakeOrg(
+      "Đảng bộ xã Hợp Thành", v1::ORGANIZATION_LEVEL_GRASSROOTS_COMMITTEE,
+      district.name(), "2020-01-01");
+  v1::Organization cell =
+      MakeOrg("Chi bộ thôn Nà Lừa", v1::ORGANIZATION_LEVEL_SUBORDINATE_CELL,
+              committee.name(), "2020-01-01", v1::CELL_CATEGORY_RESIDENTIAL);
 
   v1::MoveOrganizationRequest move;
   move.set_name(committee.name());

@@ -27,9 +27,8 @@ TEST(ParseDateOr, EmptyGivesFallback) {
 }
 
 TEST(VietnamTimeZone, IsUtcPlusSeven) {
-  const absl::Time noon_utc =
-      absl::FromCivil(absl::CivilSecond(2025, 12, 31, 20, 0, 0),
-                      absl::UTCTimeZone());
+  const absl::Time noon_utc = absl::FromCivil(
+      absl::CivilSecond(2025, 12, 31, 20, 0, 0), absl::UTCTimeZone());
   EXPECT_EQ(absl::ToCivilDay(noon_utc, VietnamTimeZone()),
             absl::CivilDay(2026, 1, 1));
 }

@@ -1,5 +1,4 @@
 #include "common/migrations.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -9,10 +8,10 @@ namespace {
 using ::testing::ElementsAre;
 
 TEST(SplitSqlStatements, SplitsOnLineEndingSemicolonsAndDropsComments) {
-  EXPECT_THAT(SplitSqlStatements("-- header\nCREATE TABLE a (\n x INT\n);\n\n"
-                                 "INSERT INTO a VALUES (1);\n"),
-              ElementsAre("CREATE TABLE a (\n x INT\n)",
-                          "INSERT INTO a VALUES (1)"));
+  EXPECT_THAT(
+      SplitSqlStatements("-- header\nCREATE TABLE a (\n x INT\n);\n\n"
+                         "INSERT INTO a VALUES (1);\n"),
+      ElementsAre("CREATE TABLE a (\n x INT\n)", "INSERT INTO a VALUES (1)"));
 }
 
 TEST(SplitSqlStatements, KeepsATrailingStatementWithoutSemicolon) {

@@ -67,9 +67,8 @@ TEST(CheckCategory, CellsNeedOneOthersMustNotHaveOne) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(CheckCategory(kBloc, v1::CELL_CATEGORY_ENTERPRISE, "c").code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      CheckCategory(kCell, static_cast<v1::CellCategory>(99), "c").code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckCategory(kCell, static_cast<v1::CellCategory>(99), "c").code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
