@@ -1,12 +1,11 @@
 #include "common/change_feed_service.h"
 
-#include <cppconn/prepared_statement.h>
-#include <cppconn/resultset.h>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/outbox.h"
 #include "common/paging.h"
-#include "common/sql_time.h"
 #include "common/status_macros.h"
 
 namespace chibo {
@@ -39,54 +38,17 @@ ChangeFeedService::ChangeFeedService(MysqlPool* pool, const RpcGate* gate,
 absl::Status ChangeFeedService::ReadChanges(
     const CallContext& call, int64_t after, absl::string_view subject,
     int limit, chibo::feed::v1::ListChangesResponse* out) {
-  out->set_last_sequence(after);
-  return WithConnection(
-      *pool_, call.deadline, "reading the change feed", TxMode::kRead,
-      [&](DbConnection& db) -> absl::Status {
-        // Two fixed statements rather than a composed one: with and
-        // without the subject filter.
-        sql::PreparedStatement& query =
-            subject.empty()
-                ? db.Prepare(
-                      "SELECT sequence, event_time, subject, role, "
-                      "on_behalf_of, request_id, method, resource, action, "
-                      "organization_id, payload_json FROM outbox "
-                      "WHERE sequence > ? ORDER BY sequence LIMIT ?")
-                : db.Prepare(
-                      "SELECT sequence, event_time, subject, role, "
-                      "on_behalf_of, request_id, method, resource, action, "
-                      "organization_id, payload_json FROM outbox "
-                      "WHERE sequence > ? AND subject = ? "
-                      "ORDER BY sequence LIMIT ?");
-        int index = 1;
-        query.setInt64(index++, after);
-        if (!subject.empty()) query.setString(index++, std::string(subject));
-        query.setInt(index, limit);
-        std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
-        while (rows->next()) {
-          const int64_t sequence = rows->getInt64(1);
-          out->set_last_sequence(sequence);
-          const int64_t organization =
-              rows->isNull(10) ? 0 : rows->getInt64(10);
-          if (visible_ && !visible_(call.caller, organization)) continue;
-          chibo::feed::v1::Change* change = out->add_changes();
-          change->set_sequence(sequence);
-          *change->mutable_event_time() = SqlToTimestamp(rows->getString(2));
-          change->set_subject(rows->getString(3));
-          change->set_role(rows->getString(4));
-          change->set_on_behalf_of(rows->getString(5));
-          change->set_request_id(rows->getString(6));
-          change->set_method(rows->getString(7));
-          change->set_resource(rows->getString(8));
-          change->set_action(rows->getString(9));
-          if (organization > 0) {
-            change->set_organization(
-                absl::StrCat("organizations/", organization));
-          }
-          change->set_payload_json(rows->getString(11));
-        }
-        return absl::OkStatus();
-      });
+  RETURN_IF_ERROR(
+      ReadOutbox(*pool_, call.deadline, after, subject, limit, out));
+  if (!visible_) return absl::OkStatus();
+  auto* changes = out->mutable_changes();
+  changes->erase(std::remove_if(changes->begin(), changes->end(),
+                                [&](const chibo::feed::v1::Change& change) {
+                                  return !visible_(call.caller,
+                                                   OrganizationIdOf(change));
+                                }),
+                 changes->end());
+  return absl::OkStatus();
 }
 
 grpc::Status ChangeFeedService::ListChanges(

@@ -4,12 +4,16 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "chibo/feed/v1/feed.pb.h"
 #include "google/protobuf/message.h"
 
 namespace chibo {
 
 class DbConnection;
+class MysqlPool;
 struct CallContext;
 
 // One write, as recorded in the change feed.
@@ -27,6 +31,16 @@ struct ChangeRecord {
 // sql::SQLException like any store call.
 void AppendChange(DbConnection& db, const CallContext& call,
                   const ChangeRecord& change);
+
+// Reads up to `limit` changes after sequence `after` (only `subject`'s when
+// set). `out->last_sequence()` is the last sequence read, so a reader can
+// skip past changes it then filters out.
+absl::Status ReadOutbox(MysqlPool& pool, absl::Time deadline, int64_t after,
+                        absl::string_view subject, int limit,
+                        chibo::feed::v1::ListChangesResponse* out);
+
+// The organisation id a change belongs to (0 when none).
+int64_t OrganizationIdOf(const chibo::feed::v1::Change& change);
 
 }  // namespace chibo
 

@@ -1,29 +1,58 @@
 #include "common/service_runtime.h"
 
+#include <sys/stat.h>
+
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/auth/key_set.h"
+#include "common/auth/tls_config.h"
+#include "common/auth/token_authorizer.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/server.h"
 
+ABSL_FLAG(std::string, auth_keys_file, "",
+          "Token signing keys: a JSON key file, or a directory with one file "
+          "per key id (a mounted Kubernetes Secret).");
 ABSL_FLAG(bool, insecure_dev, false,
           "Development only: accept every call as a system admin without a "
           "token. Never use in production.");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain: serve TLS instead of plaintext.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for TLS.");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA that signs client certificates (mTLS).");
+ABSL_FLAG(std::string, tls_identities_file, "",
+          "JSON map from client certificate common name to subject, role "
+          "and scope.");
 
 namespace chibo {
+namespace {
+
+bool IsDirectory(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+// Tree changes that can alter an organisation's ancestors.
+bool ChangesTheTree(const chibo::feed::v1::Change& change) {
+  return absl::StartsWith(change.resource(), "organizations/") &&
+         (change.action() == "moved" || change.action() == "deleted");
+}
+
+}  // namespace
 
 std::unique_ptr<ServiceRuntime> ServiceRuntime::Init(
-    int argc, char** argv, const std::string& service_name,
-    const std::vector<Migration>& migrations, int* exit_code) {
+    int argc, char** argv, const ServiceDefinition& service, int* exit_code) {
   *exit_code = 1;
   InitFlags(
       argc, argv,
-      absl::StrCat("chibo-", service_name, ": serves chibo.", service_name,
-                   ".v1 over gRPC.\n"
-                   "Every flag can also be set as CHIBO_<FLAG>.")
+      absl::StrCat("chibo-", service.name, ": serves chibo.", service.name,
+                   ".v1 over gRPC.\nEvery flag can also be set as "
+                   "CHIBO_<FLAG IN CAPITALS>.")
           .c_str());
   std::unique_ptr<ServiceRuntime> runtime(new ServiceRuntime());
-  runtime->service_name_ = service_name;
 
   absl::StatusOr<MysqlOptions> mysql = MysqlOptionsFromFlags();
   if (!mysql.ok()) {
@@ -41,7 +70,8 @@ std::unique_ptr<ServiceRuntime> ServiceRuntime::Init(
   }
   if (absl::GetFlag(FLAGS_migrate) || absl::GetFlag(FLAGS_migrate_only)) {
     std::vector<Migration> all = CommonMigrations();
-    all.insert(all.end(), migrations.begin(), migrations.end());
+    all.insert(all.end(), service.migrations->begin(),
+               service.migrations->end());
     absl::Status migrated = ApplyMigrations(*runtime->pool_, all);
     if (!migrated.ok()) {
       Log(LogLevel::kError, "migration failed",
@@ -54,23 +84,74 @@ std::unique_ptr<ServiceRuntime> ServiceRuntime::Init(
       return nullptr;
     }
   }
+  if (!runtime->InitSecurity(service)) return nullptr;
+  *exit_code = 0;
+  return runtime;
+}
 
-  if (absl::GetFlag(FLAGS_insecure_dev)) {
+bool ServiceRuntime::InitSecurity(const ServiceDefinition& service) {
+  auto credentials = auth::MakeServerCredentials(
+      {absl::GetFlag(FLAGS_tls_cert_file), absl::GetFlag(FLAGS_tls_key_file),
+       absl::GetFlag(FLAGS_tls_client_ca_file)});
+  if (!credentials.ok()) {
+    Log(LogLevel::kError, "bad TLS configuration",
+        {{"error", credentials.status().message()}});
+    return false;
+  }
+  credentials_ = *credentials;
+
+  const std::string keys_path = absl::GetFlag(FLAGS_auth_keys_file);
+  std::function<bool(const Caller&, int64_t)> visible;
+  if (!keys_path.empty()) {
+    auto keys = IsDirectory(keys_path)
+                    ? auth::LoadKeySetFromDirectory(keys_path)
+                    : auth::LoadKeySetFromFile(keys_path);
+    if (!keys.ok()) {
+      Log(LogLevel::kError, "cannot load auth keys",
+          {{"error", keys.status().message()}});
+      return false;
+    }
+    auto identities = auth::LoadCertificateIdentities(
+        absl::GetFlag(FLAGS_tls_identities_file));
+    if (!identities.ok()) {
+      Log(LogLevel::kError, "bad --tls_identities_file",
+          {{"error", identities.status().message()}});
+      return false;
+    }
+    oracle_ = std::make_unique<auth::CachedScopeOracle>(
+        service.make_oracle(*pool_), absl::Seconds(60));
+    if (service.tree_changes != nullptr) {
+      auth::CachedScopeOracle* oracle = oracle_.get();
+      tree_follower_ = std::make_unique<ChangeFollower>(
+          service.tree_changes(*pool_),
+          [oracle](const chibo::feed::v1::Change& change) {
+            if (ChangesTheTree(change)) oracle->Invalidate();
+          },
+          absl::Seconds(1));
+    }
+    auto authorizer = std::make_unique<auth::TokenAuthorizer>(
+        *std::move(keys), oracle_.get(), *std::move(identities));
+    const auth::TokenAuthorizer* raw = authorizer.get();
+    visible = [raw](const Caller& caller, int64_t organization) {
+      return raw->MaySee(caller, organization);
+    };
+    authorizer_ = std::move(authorizer);
+    Log(LogLevel::kInfo, "authentication on", {{"keys", keys_path}});
+  } else if (absl::GetFlag(FLAGS_insecure_dev)) {
     Log(LogLevel::kWarning,
         "INSECURE: --insecure_dev is set; every caller is treated as a "
-        "system admin. Never run this in production.");
-    runtime->authorizer_ = std::make_unique<InsecureDevAuthorizer>();
+        "system admin without a token. Never run this in production.");
+    authorizer_ = std::make_unique<InsecureDevAuthorizer>();
   } else {
     Log(LogLevel::kError,
         "no authentication configured: pass --auth_keys_file (or "
         "--insecure_dev for local development only)");
-    return nullptr;
+    return false;
   }
-  runtime->gate_ = std::make_unique<RpcGate>(runtime->authorizer_.get());
-  runtime->feed_ = std::make_unique<ChangeFeedService>(runtime->pool_.get(),
-                                                       runtime->gate_.get());
-  *exit_code = 0;
-  return runtime;
+  gate_ = std::make_unique<RpcGate>(authorizer_.get());
+  feed_ = std::make_unique<ChangeFeedService>(pool_.get(), gate_.get(),
+                                              std::move(visible));
+  return true;
 }
 
 ServiceRuntime::~ServiceRuntime() = default;
@@ -78,7 +159,9 @@ ServiceRuntime::~ServiceRuntime() = default;
 int ServiceRuntime::Run(const std::vector<grpc::Service*>& services) {
   std::vector<grpc::Service*> all = services;
   all.push_back(feed_.get());
-  absl::Status status = RunServerUntilSignal(ServerOptionsFromFlags(), all);
+  ServerOptions options = ServerOptionsFromFlags();
+  options.credentials = credentials_;
+  absl::Status status = RunServerUntilSignal(options, all);
   if (!status.ok()) {
     Log(LogLevel::kError, "server failed", {{"error", status.message()}});
     return 1;

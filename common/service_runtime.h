@@ -1,11 +1,14 @@
 #ifndef CHIBO_COMMON_SERVICE_RUNTIME_H_
 #define CHIBO_COMMON_SERVICE_RUNTIME_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/auth/scope_oracle.h"
 #include "common/change_feed_service.h"
+#include "common/change_follower.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
 #include "common/rpc.h"
@@ -13,18 +16,28 @@
 
 namespace chibo {
 
+// What distinguishes one service's runtime from another's.
+struct ServiceDefinition {
+  std::string name;  // "registry"
+  const std::vector<Migration>* migrations = nullptr;
+  // Answers scope checks about the organisation tree.
+  std::function<std::unique_ptr<auth::ScopeOracle>(MysqlPool&)> make_oracle;
+  // Where tree changes appear (to invalidate cached ancestors).
+  ChangeFollower::Source (*tree_changes)(MysqlPool&) = nullptr;
+};
+
 // What every service's main() needs, built once from the flags: logging,
 // the connection pool, migrations, the authoriser and the change feed.
 // main.cc then only constructs its store and service and calls Run().
 class ServiceRuntime {
  public:
   // Parses flags (with CHIBO_* fallbacks), waits for the database, applies
-  // `migrations` after the common ones. Returns nullptr after logging why
+  // the migrations, loads keys and TLS. Returns nullptr after logging why
   // the service cannot start; with --migrate_only, migrates and returns
   // nullptr with `*exit_code` 0.
-  static std::unique_ptr<ServiceRuntime> Init(
-      int argc, char** argv, const std::string& service_name,
-      const std::vector<Migration>& migrations, int* exit_code);
+  static std::unique_ptr<ServiceRuntime> Init(int argc, char** argv,
+                                              const ServiceDefinition& service,
+                                              int* exit_code);
 
   ~ServiceRuntime();
 
@@ -37,10 +50,13 @@ class ServiceRuntime {
 
  private:
   ServiceRuntime() = default;
+  bool InitSecurity(const ServiceDefinition& service);
 
-  std::string service_name_;
   std::unique_ptr<MysqlPool> pool_;
+  std::unique_ptr<auth::CachedScopeOracle> oracle_;
+  std::unique_ptr<ChangeFollower> tree_follower_;
   std::unique_ptr<Authorizer> authorizer_;
+  std::shared_ptr<grpc::ServerCredentials> credentials_;
   std::unique_ptr<RpcGate> gate_;
   std::unique_ptr<ChangeFeedService> feed_;
 };

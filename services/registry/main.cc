@@ -3,6 +3,7 @@
 #include "common/migrations.h"
 #include "common/server.h"
 #include "common/service_runtime.h"
+#include "services/registry/registry_scope_oracle.h"
 #include "services/registry/registry_service.h"
 #include "services/registry/store.h"
 
@@ -12,9 +13,16 @@ const std::vector<Migration>& RegistryMigrations();
 
 int main(int argc, char** argv) {
   chibo::BlockTerminationSignals();
+  chibo::ServiceDefinition definition;
+  definition.name = "registry";
+  definition.migrations = &chibo::RegistryMigrations();
+  definition.make_oracle = [](chibo::MysqlPool& pool) {
+    return std::make_unique<chibo::registry::RegistryScopeOracle>(&pool);
+  };
+  definition.tree_changes = chibo::registry::LocalTreeChanges;
   int exit_code = 0;
-  auto runtime = chibo::ServiceRuntime::Init(
-      argc, argv, "registry", chibo::RegistryMigrations(), &exit_code);
+  auto runtime =
+      chibo::ServiceRuntime::Init(argc, argv, definition, &exit_code);
   if (runtime == nullptr) return exit_code;
   chibo::registry::RegistryStore store(&runtime->pool());
   chibo::registry::RegistryServiceImpl service(&store, &runtime->gate());

@@ -1,0 +1,46 @@
+#include "common/auth/scope_oracle.h"
+
+#include "absl/time/clock.h"
+
+namespace chibo::auth {
+
+CachedScopeOracle::CachedScopeOracle(std::unique_ptr<ScopeOracle> inner,
+                                     absl::Duration ttl, size_t max_entries)
+    : inner_(std::move(inner)), ttl_(ttl), max_entries_(max_entries) {}
+
+absl::StatusOr<std::vector<int64_t>> CachedScopeOracle::OrganizationsOf(
+    absl::string_view resource_name, absl::Time deadline) {
+  return inner_->OrganizationsOf(resource_name, deadline);
+}
+
+absl::StatusOr<std::optional<int64_t>> CachedScopeOracle::OrganizationByCode(
+    absl::string_view code, absl::Time deadline) {
+  return inner_->OrganizationByCode(code, deadline);
+}
+
+absl::StatusOr<std::vector<int64_t>> CachedScopeOracle::AncestorsOf(
+    int64_t id, absl::Time deadline) {
+  const absl::Time now = absl::Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find(id);
+    if (it != cache_.end() && it->second.expires > now) {
+      return it->second.ancestors;
+    }
+  }
+  absl::StatusOr<std::vector<int64_t>> fresh =
+      inner_->AncestorsOf(id, deadline);
+  if (!fresh.ok()) return fresh;
+  std::lock_guard<std::mutex> lock(mu_);
+  // A full cache is simply emptied: the tree is small enough to refill.
+  if (cache_.size() >= max_entries_) cache_.clear();
+  cache_[id] = Entry{*fresh, now + ttl_};
+  return fresh;
+}
+
+void CachedScopeOracle::Invalidate() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_.clear();
+}
+
+}  // namespace chibo::auth

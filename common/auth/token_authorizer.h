@@ -1,0 +1,59 @@
+#ifndef CHIBO_COMMON_AUTH_TOKEN_AUTHORIZER_H_
+#define CHIBO_COMMON_AUTH_TOKEN_AUTHORIZER_H_
+
+#include <map>
+#include <string>
+
+#include "common/auth/key_set.h"
+#include "common/auth/permissions.h"
+#include "common/auth/scope_oracle.h"
+#include "common/rpc.h"
+
+namespace chibo::auth {
+
+// The identity a verified TLS client certificate maps to, by its common
+// name: for other IT systems and for chibo services calling each other.
+struct CertificateIdentity {
+  std::string subject;  // recorded in the audit trail
+  std::string role;
+  std::string scope;
+};
+
+// The authoriser every service uses: identity from a bearer token (or a
+// verified client certificate), then the RPC's permission from the one
+// table, then the caller's organisation scope against the request's
+// targets. Deny by default at each step.
+class TokenAuthorizer : public Authorizer {
+ public:
+  TokenAuthorizer(KeySet keys, ScopeOracle* oracle,
+                  std::map<std::string, CertificateIdentity> certificates = {});
+
+  absl::StatusOr<Caller> Admit(
+      const grpc::ServerContext& context, absl::string_view method,
+      const google::protobuf::Message& request) const override;
+
+  // For the change feed: may `caller` see a change of organisation `id`?
+  bool MaySee(const Caller& caller, int64_t organization_id) const;
+
+  // The caller named by `authorization` metadata or the peer certificate.
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContext& context) const;
+
+ private:
+  // OK when every target named in `request` lies under `scope_id`.
+  absl::Status CheckTargets(const Permission& permission,
+                            const google::protobuf::Message& request,
+                            int64_t scope_id, absl::string_view scope) const;
+  absl::Status CheckOrganization(int64_t id, int64_t scope_id,
+                                 absl::Time deadline) const;
+
+  KeySet keys_;
+  ScopeOracle* oracle_;
+  std::map<std::string, CertificateIdentity> certificates_;
+};
+
+// True for callers whose scope is the whole registry.
+bool IsUnscoped(const Caller& caller);
+
+}  // namespace chibo::auth
+
+#endif  // CHIBO_COMMON_AUTH_TOKEN_AUTHORIZER_H_

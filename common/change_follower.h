@@ -1,0 +1,44 @@
+#ifndef CHIBO_COMMON_CHANGE_FOLLOWER_H_
+#define CHIBO_COMMON_CHANGE_FOLLOWER_H_
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "chibo/feed/v1/feed.pb.h"
+
+namespace chibo {
+
+// Follows a change feed from a background thread: polls `source` every
+// `interval` and hands each new change to `on_change`, in order. Used to
+// keep caches of another service's data current (e.g. the organisation
+// tree that scope checks read). A failing source is retried next interval.
+class ChangeFollower {
+ public:
+  using Source = std::function<absl::Status(
+      int64_t after, chibo::feed::v1::ListChangesResponse* out)>;
+  using Handler = std::function<void(const chibo::feed::v1::Change&)>;
+
+  ChangeFollower(Source source, Handler on_change, absl::Duration interval);
+  ~ChangeFollower();
+  ChangeFollower(const ChangeFollower&) = delete;
+  ChangeFollower& operator=(const ChangeFollower&) = delete;
+
+ private:
+  void Loop();
+
+  Source source_;
+  Handler on_change_;
+  const absl::Duration interval_;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace chibo
+
+#endif  // CHIBO_COMMON_CHANGE_FOLLOWER_H_
