@@ -1,0 +1,524 @@
+#!/usr/bin/env bash
+# Benchmarks GetOrganization against an echo server built on the same gRPC
+# library and server model (chibo::StartServer + RpcGate), in one run, and
+# reports throughput, latency, the ratio registry/echo and each process's
+# memory. A throwaway MariaDB and every process it starts live only as long
+# as this script. See --help.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  cat <<EOF
+Usage: scripts/bench.sh [--smoke] [--duration=SECONDS] [--concurrency=N]
+                        [--warmup=SECONDS] [--rounds=N] [--max_threads=N]
+                        [--no-build] [--build-dir=DIR] [--keep]
+
+Starts a private MariaDB (socket only, temporary directory), the echo
+baseline (tools/bench) and the registry (--insecure_dev), creates one
+organisation, then drives Echo and GetOrganization in turn with the same
+closed-loop load (chibo-loadgen) and prints qps, p50/p99 latency, errors,
+the qps ratio registry/echo (goal >= 0.8) and each process's VmRSS idle and
+under load (goal <= 64 MiB idle). Also measures raw MariaDB primary-key
+selects with mariadb-slap, for scale.
+
+Options:
+  --smoke            CI mode: 2 s per target in one run, concurrency 4,
+                     0.5 s warmup, no MariaDB baseline; exits 1 if any
+                     call failed, a qps is 0 or a server did not exit
+                     cleanly on SIGTERM
+  --duration=S       measured seconds per target (default 10; "10s" works)
+  --concurrency=N    client threads (default 32)
+  --warmup=S         unmeasured seconds before each run (default 1)
+  --rounds=N         split each target's duration into N runs, alternating
+                     echo and registry (ABBA...) so background load on a
+                     shared machine hits both alike (default 2; smoke 1)
+  --max_threads=N    the servers' thread quota (default 32, both servers)
+  --no-build         skip apt/npm checks and the build; use built binaries
+  --build-dir=DIR    build directory (default: \$CHIBO_BUILD_DIR or build)
+  --keep             keep the temporary directory (logs) and print its path
+  -h, --help         this text
+
+Without --smoke it only reports: the exit status is 0 unless something
+could not be started.
+
+Environment: CHIBO_BUILD_DIR, CHIBO_JOBS (build jobs, default 2).
+EOF
+}
+
+SMOKE=0
+BUILD=1
+KEEP=0
+DURATION=""
+CONCURRENCY=""
+WARMUP=""
+MAX_THREADS=32
+ROUNDS=""
+RUN_SECONDS=""
+
+TMP=""
+DB_DIR=""
+ECHO_PID=""
+REGISTRY_PID=""
+LOADGEN_PID=""
+FAILURES=()
+
+parse_args() {
+  local arg name value
+  while (($# > 0)); do
+    arg="$1"
+    shift
+    case "$arg" in
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      --smoke) SMOKE=1 ;;
+      --no-build) BUILD=0 ;;
+      --keep) KEEP=1 ;;
+      --duration | --concurrency | --warmup | --max_threads | --rounds | --build-dir)
+        (($# > 0)) || chibo_die "$arg needs a value"
+        set -- "$arg=$1" "${@:2}"
+        continue
+        ;;
+      --*=*)
+        name="${arg%%=*}"
+        value="${arg#*=}"
+        case "$name" in
+          --duration) DURATION="$value" ;;
+          --concurrency) CONCURRENCY="$value" ;;
+          --warmup) WARMUP="$value" ;;
+          --max_threads) MAX_THREADS="$value" ;;
+          --rounds) ROUNDS="$value" ;;
+          --build-dir) CHIBO_BUILD_DIR="$value" ;;
+          *)
+            usage >&2
+            exit 2
+            ;;
+        esac
+        ;;
+      *)
+        usage >&2
+        exit 2
+        ;;
+    esac
+  done
+  if ((SMOKE)); then
+    DURATION="${DURATION:-2}"
+    CONCURRENCY="${CONCURRENCY:-4}"
+    WARMUP="${WARMUP:-0.5}"
+    ROUNDS="${ROUNDS:-1}"
+  else
+    DURATION="${DURATION:-10}"
+    CONCURRENCY="${CONCURRENCY:-32}"
+    WARMUP="${WARMUP:-1}"
+    ROUNDS="${ROUNDS:-2}"
+  fi
+  # Plain seconds ("10", "0.5", or "10s"); the loadgen takes them that way.
+  DURATION="${DURATION%s}"
+  WARMUP="${WARMUP%s}"
+  local v
+  for v in "$DURATION" "$WARMUP"; do
+    [[ "$v" =~ ^[0-9]+(\.[0-9]+)?$ ]] || chibo_die "durations are seconds, e.g. 10 or 0.5 (got '$v')"
+  done
+  awk -v d="$DURATION" 'BEGIN {exit !(d > 0)}' || chibo_die "--duration must be more than 0"
+  for v in "$CONCURRENCY" "$MAX_THREADS" "$ROUNDS"; do
+    [[ "$v" =~ ^[1-9][0-9]*$ ]] || chibo_die "expected a positive integer, got '$v'"
+  done
+  RUN_SECONDS="$(awk -v d="$DURATION" -v r="$ROUNDS" 'BEGIN {printf "%g", d / r}')"
+}
+
+# ---------------------------------------------------------------- helpers
+
+fail() {
+  FAILURES+=("$*")
+  chibo_warn "$*"
+}
+
+# VmRSS of PID in KiB (0 when it is gone).
+rss_kib() {
+  local kib
+  kib="$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null)" || true
+  echo "${kib:-0}"
+}
+
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+
+# The value of a scalar field of a one-line JSON object.
+json_field() { # JSON KEY
+  sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" <<<"$1" | tr -d '"'
+}
+
+# error_codes as "CODE:N CODE:N", or "-" when there were none.
+json_error_codes() {
+  local codes
+  codes="$(sed -n 's/.*"error_codes":{\([^}]*\)}.*/\1/p' <<<"$1" |
+    tr -d '"' | tr ',' ' ')"
+  echo "${codes:--}"
+}
+
+# Combines loadgen results: prints "qps p50 p99 calls errors codes", where
+# qps is all OK calls over all measured seconds, p50/p99 the worst run's and
+# codes "CODE:N,CODE:N" (or "-").
+summarize() { # JSON...
+  local line
+  for line in "$@"; do
+    printf '%s %s %s %s %s %s\n' "$(json_field "$line" calls)" \
+      "$(json_field "$line" errors)" "$(json_field "$line" seconds)" \
+      "$(json_field "$line" p50_ms)" "$(json_field "$line" p99_ms)" \
+      "$(json_error_codes "$line" | tr ' ' ',')"
+  done | awk '
+    {
+      calls += $1; errors += $2; secs += $3
+      if ($4 > p50) p50 = $4
+      if ($5 > p99) p99 = $5
+      n = split($6, c, ",")
+      for (i = 1; i <= n; i++) if (c[i] != "-") { split(c[i], kv, ":"); codes[kv[1]] += kv[2] }
+    }
+    END {
+      out = ""
+      for (k in codes) out = out (out == "" ? "" : ",") k ":" codes[k]
+      if (out == "") out = "-"
+      qps = secs > 0 ? (calls - errors) / secs : 0
+      printf "%.1f %.3f %.3f %d %d %s\n", qps, p50, p99, calls, errors, out
+    }'
+}
+
+idle_verdict() { # KIB
+  awk -v k="$1" 'BEGIN {print (k <= 65536) ? "idle goal <= 64 MiB: ok" : "idle goal <= 64 MiB: EXCEEDED"}'
+}
+
+# Waits for a server's port file; dies (with its log) if it exits first.
+wait_port() { # NAME PID PORT_FILE LOG TIMEOUT
+  local name="$1" pid="$2" file="$3" log="$4" deadline=$((SECONDS + $5))
+  until [[ -s "$file" ]]; do
+    if ! chibo_alive "$pid"; then
+      tail -n 20 "$log" >&2 || true
+      chibo_die "$name exited during start-up; log above"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 20 "$log" >&2 || true
+      chibo_die "$name did not listen within $5 s; log above"
+    fi
+    sleep 0.1
+  done
+  cat "$file"
+}
+
+# Lines of a server's JSON log that are not successful access-log lines:
+# non-OK RPCs and error lines. Prints "N"; the first few go to stderr.
+log_problems() { # NAME LOG
+  local name="$1" log="$2" count
+  count="$(grep -E '"level":"error"|"code":"[A-Z_]+"' "$log" |
+    grep -v -c '"code":"OK"')" || true
+  if ((count > 0)); then
+    chibo_warn "$name logged $count problem line(s); first ones:"
+    grep -E '"level":"error"|"code":"[A-Z_]+"' "$log" |
+      grep -v '"code":"OK"' | head -n 3 >&2
+  fi
+  echo "$count"
+}
+
+# CPU time (user + system) PID has used so far, in clock ticks.
+cpu_ticks() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || {
+    echo 0
+    return
+  }
+  # Fields after "(comm) ": state is field 3, utime 14, stime 15.
+  stat="${stat##*) }"
+  awk '{print $12 + $13}' <<<"$stat"
+}
+
+# Microseconds of CPU per call, from clock ticks and a number of calls.
+per_call_us() { # TICKS CALLS
+  awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" \
+    'BEGIN {if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "-"}'
+}
+
+# Microseconds since the epoch, without forking.
+now_us() {
+  local t="${EPOCHREALTIME/[.,]/}"
+  echo "$((10#$t))"
+}
+
+# Runs the loadgen against TARGET while sampling the VmRSS of the given
+# PIDs every 0.2 s. Sets RESULT (the JSON line), PEAK[pid] (KiB) and
+# CPU[pid] (clock ticks used from the end of the warmup to the end of the
+# run).
+declare -A PEAK=() CPU=()
+RESULT=""
+run_load() { # LABEL PORT METHOD JSON PID...
+  local label="$1" port="$2" method="$3" json="$4" out err pid kib
+  shift 4
+  out="$TMP/loadgen-$label.json"
+  err="$TMP/loadgen-$label.err"
+  chibo_log "load: $label ($method), concurrency $CONCURRENCY, ${WARMUP}s warmup + ${RUN_SECONDS}s"
+  local measure_at
+  measure_at=$(($(now_us) + $(awk -v w="$WARMUP" 'BEGIN {printf "%d", w * 1000000}')))
+  "$LOADGEN" --target="127.0.0.1:$port" --method="$method" \
+    --request_json="$json" --concurrency="$CONCURRENCY" \
+    --duration="$RUN_SECONDS" --warmup="$WARMUP" --deadline_ms=5000 \
+    >"$out" 2>"$err" &
+  LOADGEN_PID=$!
+  local -A cpu0=()
+  for pid in "$@"; do PEAK[$pid]=0; done
+  while chibo_alive "$LOADGEN_PID"; do
+    for pid in "$@"; do
+      kib="$(rss_kib "$pid")"
+      if ((kib > PEAK[$pid])); then PEAK[$pid]=$kib; fi
+      if [[ -z "${cpu0[$pid]:-}" ]] && (($(now_us) >= measure_at)); then
+        cpu0[$pid]="$(cpu_ticks "$pid")"
+      fi
+    done
+    sleep 0.2
+  done
+  for pid in "$@"; do
+    CPU[$pid]=$(($(cpu_ticks "$pid") - ${cpu0[$pid]:-0}))
+  done
+  local rc=0
+  wait "$LOADGEN_PID" || rc=$?
+  LOADGEN_PID=""
+  if [[ -s "$err" ]]; then
+    chibo_warn "loadgen ($label) said:"
+    sed 's/^/    /' "$err" >&2
+  fi
+  ((rc == 0)) || chibo_die "chibo-loadgen failed (exit $rc) for $label"
+  RESULT="$(head -n 1 "$out")"
+  [[ "$RESULT" == "{"* ]] || chibo_die "no result from chibo-loadgen for $label"
+  for pid in "$@"; do
+    chibo_alive "$pid" || fail "a server (pid $pid) died during the $label run"
+  done
+}
+
+# Stops a server with SIGTERM and reports whether it exited cleanly.
+stop_server() { # NAME PID
+  local name="$1" pid="$2" rc=0
+  chibo_stop_pid "$pid" "$name" 20
+  wait "$pid" 2>/dev/null || rc=$?
+  ((rc == 0)) || fail "$name exited with status $rc after SIGTERM"
+}
+
+cleanup() {
+  local rc=$?
+  trap '' INT TERM HUP
+  [[ -n "$LOADGEN_PID" ]] && { kill -TERM "$LOADGEN_PID" 2>/dev/null || true; }
+  [[ -n "$REGISTRY_PID" ]] && chibo_stop_pid "$REGISTRY_PID" chibo-registry 10
+  [[ -n "$ECHO_PID" ]] && chibo_stop_pid "$ECHO_PID" chibo-echo-server 10
+  if [[ -n "$DB_DIR" ]]; then
+    chibo_db_stop "$DB_DIR" || true
+  fi
+  if [[ -n "$TMP" ]]; then
+    if ((KEEP)); then
+      chibo_log "kept logs and data in $TMP"
+    else
+      rm -rf "$TMP"
+    fi
+  fi
+  exit "$rc"
+}
+
+# ---------------------------------------------------------------- main
+
+main() {
+  parse_args "$@"
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
+
+  if ((BUILD)); then
+    chibo_install_deps
+    chibo_build "$CHIBO_BUILD_DIR"
+  fi
+  ECHO_BIN="$CHIBO_BUILD_DIR/tools/bench/chibo-echo-server"
+  LOADGEN="$CHIBO_BUILD_DIR/tools/bench/chibo-loadgen"
+  REGISTRY_BIN="$(chibo_service_binary registry "$CHIBO_BUILD_DIR")"
+  local bin
+  for bin in "$ECHO_BIN" "$LOADGEN" "$REGISTRY_BIN"; do
+    [[ -x "$bin" ]] || chibo_die "$bin is not built (run without --no-build, or set CHIBO_BUILD_DIR)"
+  done
+  [[ -x "$CHIBO_BUF" ]] || chibo_die "$CHIBO_BUF is missing (npm ci, or run without --no-build)"
+
+  TMP="$(mktemp -d "${TMPDIR:-/tmp}/chibo-bench.XXXXXX")"
+  DB_DIR="$TMP/db"
+  chibo_db_start "$DB_DIR"
+  local sock="$DB_DIR/mysqld.sock"
+  chibo_db_provision "$sock" "$TMP/secrets"
+  local db_pid
+  db_pid="$(<"$DB_DIR/mysqld.pid")"
+
+  # Both servers get the same thread quota explicitly, so a CHIBO_MAX_THREADS
+  # in the environment cannot tilt the comparison.
+  chibo_spawn "$TMP/echo.log" "$ECHO_BIN" --port=0 \
+    --port_file="$TMP/echo.port" --max_threads="$MAX_THREADS"
+  ECHO_PID=$CHIBO_SPAWNED_PID
+  chibo_spawn "$TMP/registry.log" "$REGISTRY_BIN" --port=0 \
+    --port_file="$TMP/registry.port" --db_host="unix://$sock" \
+    --db_user=chibo_registry --db_password_file="$TMP/secrets/registry.password" \
+    --db_schema=chibo_registry --insecure_dev --max_threads="$MAX_THREADS"
+  REGISTRY_PID=$CHIBO_SPAWNED_PID
+  local echo_port registry_port
+  echo_port="$(wait_port chibo-echo-server "$ECHO_PID" "$TMP/echo.port" "$TMP/echo.log" 20)"
+  registry_port="$(wait_port chibo-registry "$REGISTRY_PID" "$TMP/registry.port" "$TMP/registry.log" 60)"
+  chibo_log "echo on port $echo_port (pid $ECHO_PID), registry on port $registry_port (pid $REGISTRY_PID), MariaDB pid $db_pid"
+
+  # One organisation to read.
+  local created org_name
+  if ! created="$("$CHIBO_BUF" curl --protocol grpc --http2-prior-knowledge \
+    -d '{"organization":{"displayName":"Tỉnh ủy Lạng Sơn","level":"ORGANIZATION_LEVEL_PROVINCE","externalCode":"BENCH"}}' \
+    "http://127.0.0.1:$registry_port/chibo.registry.v1.RegistryService/CreateOrganization" 2>&1)"; then
+    printf '%s\n' "$created" >&2
+    chibo_die "CreateOrganization failed; answer above"
+  fi
+  org_name="$(grep -o -m 1 -E '"name": *"[^"]*"' <<<"$created" | sed -E 's/.*"([^"]*)"$/\1/')"
+  [[ "$org_name" == organizations/* ]] || {
+    printf '%s\n' "$created" >&2
+    chibo_die "no organisation name in the CreateOrganization answer (above)"
+  }
+  chibo_log "created $org_name"
+
+  # Idle memory: both servers started, nothing in flight.
+  sleep 1
+  local echo_idle registry_idle db_idle
+  echo_idle="$(rss_kib "$ECHO_PID")"
+  registry_idle="$(rss_kib "$REGISTRY_PID")"
+  db_idle="$(rss_kib "$db_pid")"
+
+  # Alternate the order (echo, registry, registry, echo, ...) so that a
+  # drift in the machine's background load does not favour either target.
+  local round order target
+  local -a echo_results=() registry_results=()
+  local echo_peak=0 registry_peak=0 db_peak=0
+  local echo_cpu=0 registry_cpu=0 db_cpu=0
+  for ((round = 1; round <= ROUNDS; round++)); do
+    if ((round % 2 == 1)); then order=(echo registry); else order=(registry echo); fi
+    for target in "${order[@]}"; do
+      if [[ "$target" == echo ]]; then
+        run_load "echo-$round" "$echo_port" /chibo.bench.v1.EchoService/Echo \
+          '{"message":"Tỉnh ủy Lạng Sơn"}' "$ECHO_PID"
+        echo_results+=("$RESULT")
+        echo_cpu=$((echo_cpu + CPU[$ECHO_PID]))
+        if ((PEAK[$ECHO_PID] > echo_peak)); then echo_peak=${PEAK[$ECHO_PID]}; fi
+      else
+        run_load "registry-$round" "$registry_port" \
+          /chibo.registry.v1.RegistryService/GetOrganization \
+          "{\"name\":\"$org_name\"}" "$REGISTRY_PID" "$db_pid"
+        registry_results+=("$RESULT")
+        registry_cpu=$((registry_cpu + CPU[$REGISTRY_PID]))
+        db_cpu=$((db_cpu + CPU[$db_pid]))
+        if ((PEAK[$REGISTRY_PID] > registry_peak)); then registry_peak=${PEAK[$REGISTRY_PID]}; fi
+        if ((PEAK[$db_pid] > db_peak)); then db_peak=${PEAK[$db_pid]}; fi
+      fi
+    done
+  done
+
+  # Raw MariaDB for scale: the same primary-key row, over the socket, with
+  # the same number of clients (text protocol, no gRPC, no pool).
+  local slap_qps="-"
+  if ((!SMOKE)); then
+    local id="${org_name#organizations/}" queries slap_out seconds
+    queries=$(awk -v d="$DURATION" 'BEGIN {q = int(20000 * d); print (q < 1000 ? 1000 : q)}')
+    chibo_log "MariaDB baseline: $queries primary-key selects with mariadb-slap, concurrency $CONCURRENCY"
+    # mariadb-slap exits 0 even when its queries fail: look for the result.
+    slap_out="$(mariadb-slap --no-defaults --socket="$sock" --user=root \
+      --create-schema=chibo_registry --concurrency="$CONCURRENCY" \
+      --iterations=1 --number-of-queries="$queries" \
+      --query="SELECT * FROM organizations WHERE id = $id" 2>&1)" || true
+    seconds="$(sed -n 's/.*Average number of seconds to run all queries: *\([0-9.]*\).*/\1/p' <<<"$slap_out")"
+    if [[ -n "$seconds" ]] && ! grep -q -i error <<<"$slap_out"; then
+      slap_qps="$(awk -v q="$queries" -v s="$seconds" 'BEGIN {if (s > 0) printf "%.0f", q / s; else print "-"}')"
+    else
+      chibo_warn "mariadb-slap failed (baseline skipped): $(head -n 3 <<<"$slap_out")"
+    fi
+  fi
+
+  local echo_problems registry_problems
+  echo_problems="$(log_problems chibo-echo-server "$TMP/echo.log")"
+  registry_problems="$(log_problems chibo-registry "$TMP/registry.log")"
+
+  stop_server chibo-registry "$REGISTRY_PID"
+  REGISTRY_PID=""
+  stop_server chibo-echo-server "$ECHO_PID"
+  ECHO_PID=""
+
+  # ------------------------------------------------------------ report
+  local e_qps e_p50 e_p99 e_calls e_err e_codes
+  local r_qps r_p50 r_p99 r_calls r_err r_codes ratio verdict
+  read -r e_qps e_p50 e_p99 e_calls e_err e_codes <<<"$(summarize "${echo_results[@]}")"
+  read -r r_qps r_p50 r_p99 r_calls r_err r_codes <<<"$(summarize "${registry_results[@]}")"
+  [[ -n "$e_qps" && -n "$r_qps" ]] || chibo_die "cannot read the loadgen results"
+  ratio="$(awk -v r="$r_qps" -v e="$e_qps" 'BEGIN {if (e > 0) printf "%.2f", r / e; else print "n/a"}')"
+  verdict="$(awk -v x="$ratio" 'BEGIN {print (x != "n/a" && x >= 0.8) ? "meets the goal" : "BELOW the goal"}')"
+
+  # Server CPU per call, in microseconds (all processes share the CPUs, so
+  # this shows where the time goes).
+  local e_cpu_us r_cpu_us db_cpu_us
+  e_cpu_us="$(per_call_us "$echo_cpu" "$e_calls")"
+  r_cpu_us="$(per_call_us "$registry_cpu" "$r_calls")"
+  db_cpu_us="$(per_call_us "$db_cpu" "$r_calls")"
+
+  local row='%-28s %10s %9s %9s %9s %9s %9s %8s  %s\n'
+  echo
+  echo "chibo benchmark on $(nproc) CPUs (shared by the servers, MariaDB and the client)"
+  echo "  concurrency $CONCURRENCY, server max_threads $MAX_THREADS"
+  if ((ROUNDS > 1)); then
+    echo "  per target: ${DURATION}s measured in $ROUNDS runs of ${RUN_SECONDS}s (alternating targets), ${WARMUP}s warmup each"
+  else
+    echo "  per target: ${DURATION}s measured, ${WARMUP}s warmup"
+  fi
+  echo "  qps counts OK calls; p50/p99 are the worst run's; srv_us and db_us are the"
+  echo "  CPU time per call of the server and of mariadbd (microseconds)"
+  echo
+  # shellcheck disable=SC2059  # the format is ours.
+  printf "$row" target qps p50_ms p99_ms srv_us db_us calls errors "error codes"
+  # shellcheck disable=SC2059
+  printf "$row" "echo  EchoService/Echo" "$e_qps" "$e_p50" "$e_p99" "$e_cpu_us" - "$e_calls" "$e_err" "$e_codes"
+  # shellcheck disable=SC2059
+  printf "$row" "registry  GetOrganization" "$r_qps" "$r_p50" "$r_p99" "$r_cpu_us" "$db_cpu_us" "$r_calls" "$r_err" "$r_codes"
+  if [[ "$slap_qps" != "-" ]]; then
+    printf '%-28s %10s  (raw primary-key SELECT via mariadb-slap, for scale)\n' \
+      "MariaDB  SELECT by id" "$slap_qps"
+  fi
+  echo
+  echo "ratio registry/echo (qps): $ratio   (goal >= 0.8: $verdict)"
+  echo
+  local mrow='%-28s %10s %17s  %s\n'
+  # shellcheck disable=SC2059
+  printf "$mrow" "memory (VmRSS, MiB)" idle "under load (peak)" ""
+  # shellcheck disable=SC2059
+  printf "$mrow" chibo-echo-server "$(mib "$echo_idle")" "$(mib "$echo_peak")" "$(idle_verdict "$echo_idle")"
+  # shellcheck disable=SC2059
+  printf "$mrow" chibo-registry "$(mib "$registry_idle")" "$(mib "$registry_peak")" "$(idle_verdict "$registry_idle")"
+  # shellcheck disable=SC2059
+  printf "$mrow" "mariadbd (not ours)" "$(mib "$db_idle")" "$(mib "$db_peak")" ""
+  echo
+  echo "runs (chibo-loadgen output):"
+  printf '  echo      %s\n' "${echo_results[@]}"
+  printf '  registry  %s\n' "${registry_results[@]}"
+  if ((echo_problems > 0 || registry_problems > 0)); then
+    echo "server logs: $echo_problems problem line(s) from echo, $registry_problems from registry (first ones in the warnings above)"
+  fi
+
+  # ------------------------------------------------------------ verdict
+  ((e_err == 0)) || fail "echo: $e_err call(s) failed ($e_codes)"
+  ((r_err == 0)) || fail "registry: $r_err call(s) failed ($r_codes)"
+  awk -v q="$e_qps" 'BEGIN {exit !(q > 0)}' || fail "echo qps is 0"
+  awk -v q="$r_qps" 'BEGIN {exit !(q > 0)}' || fail "registry qps is 0"
+  if ((${#FAILURES[@]} > 0)); then
+    echo
+    echo "problems:"
+    printf '  - %s\n' "${FAILURES[@]}"
+    if ((SMOKE)); then
+      echo "bench smoke: FAILED"
+      return 1
+    fi
+  elif ((SMOKE)); then
+    echo "bench smoke: ok"
+  fi
+  return 0
+}
+
+main "$@"

@@ -1,0 +1,336 @@
+// Every RPC of every chibo service, found from the service descriptors,
+// against the servers as deployed: no token and forged tokens are
+// UNAUTHENTICATED, out-of-scope callers and read-only roles are
+// PERMISSION_DENIED with the database unchanged, in-scope callers get
+// through. A new RPC or service fails here until its permission is declared
+// and its server is added to SecuredServers.
+
+#include <set>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/auth/permissions.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
+#include "tests/integration/auth/auth_fixture.h"
+
+namespace chibo::auth {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::MethodDescriptor;
+
+// Every contract file under proto/, listed by CMake at configure time.
+std::vector<std::string> ContractFiles() {
+  return absl::StrSplit(CHIBO_CONTRACT_FILES, ';', absl::SkipEmpty());
+}
+
+std::vector<const MethodDescriptor*> AllMethods() {
+  std::vector<const MethodDescriptor*> methods;
+  for (const std::string& file : ContractFiles()) {
+    const auto* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
+            file);
+    EXPECT_NE(descriptor, nullptr)
+        << file << " is not linked into this test: add its proto library "
+        << "to tests/integration/auth/CMakeLists.txt";
+    if (descriptor == nullptr) continue;
+    for (int s = 0; s < descriptor->service_count(); ++s) {
+      for (int m = 0; m < descriptor->service(s)->method_count(); ++m) {
+        methods.push_back(descriptor->service(s)->method(m));
+      }
+    }
+  }
+  return methods;
+}
+
+std::string FullName(const MethodDescriptor* method) {
+  return absl::StrCat(method->service()->full_name(), "/", method->name());
+}
+
+// Sets the string at dotted `path`, creating messages (and appending one
+// element to repeated ones) on the way.
+void SetPath(Message* message, absl::string_view path,
+             const std::string& value) {
+  const std::pair<absl::string_view, absl::string_view> split =
+      absl::StrSplit(path, absl::MaxSplits('.', 1));
+  const FieldDescriptor* field =
+      message->GetDescriptor()->FindFieldByName(std::string(split.first));
+  ASSERT_NE(field, nullptr) << path;
+  const auto* reflection = message->GetReflection();
+  if (split.second.empty()) {
+    if (field->is_repeated()) {
+      reflection->AddString(message, field, value);
+    } else {
+      reflection->SetString(message, field, value);
+    }
+    return;
+  }
+  Message* child = field->is_repeated()
+                       ? (reflection->FieldSize(*message, field) > 0
+                              ? reflection->MutableRepeatedMessage(
+                                    message, field,
+                                    reflection->FieldSize(*message, field) - 1)
+                              : reflection->AddMessage(message, field))
+                       : reflection->MutableMessage(message, field);
+  SetPath(child, split.second, value);
+}
+
+// A request for `method` whose every target names a resource of `province`.
+std::unique_ptr<Message> RequestAimedAt(const MethodDescriptor* method,
+                                        const Permission& permission,
+                                        const Province& province) {
+  std::unique_ptr<Message> request(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(method->input_type())
+          ->New());
+  for (const Target& target : permission.targets) {
+    const std::string value =
+        target.kind == TargetKind::kExternalCode
+            ? province.code
+            : province.by_collection.at(target.collection);
+    SetPath(request.get(), target.path, value);
+  }
+  return request;
+}
+
+// Calls any method with a serialized request through the generic stub and
+// returns the status (streams are read until they end or time out).
+grpc::Status Call(int port, const MethodDescriptor* method,
+                  const Message& request, const std::string& token,
+                  std::vector<std::string>* stream_messages = nullptr) {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                     grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(
+      absl::Now() + (method->server_streaming() ? absl::Milliseconds(700)
+                                                : absl::Seconds(10))));
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  std::string bytes = request.SerializeAsString();
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer send(&slice, 1);
+  grpc::CompletionQueue cq;
+  const std::string path = absl::StrCat("/", FullName(method));
+  grpc::Status status;
+  void* got_tag;
+  bool ok;
+  if (!method->server_streaming()) {
+    grpc::ByteBuffer receive;
+    auto call = stub.PrepareUnaryCall(&context, path, send, &cq);
+    call->StartCall();
+    call->Finish(&receive, &status, reinterpret_cast<void*>(1));
+    cq.Next(&got_tag, &ok);
+    return status;
+  }
+  auto call = stub.PrepareCall(&context, path, &cq);
+  call->StartCall(reinterpret_cast<void*>(1));
+  cq.Next(&got_tag, &ok);
+  call->WriteLast(send, grpc::WriteOptions(), reinterpret_cast<void*>(2));
+  cq.Next(&got_tag, &ok);
+  while (true) {
+    grpc::ByteBuffer receive;
+    call->Read(&receive, reinterpret_cast<void*>(3));
+    cq.Next(&got_tag, &ok);
+    if (!ok) break;
+    if (stream_messages != nullptr) {
+      std::vector<grpc::Slice> slices;
+      receive.Dump(&slices);
+      std::string message;
+      for (const auto& s : slices) {
+        message.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+      stream_messages->push_back(message);
+    }
+  }
+  call->Finish(&status, reinterpret_cast<void*>(4));
+  cq.Next(&got_tag, &ok);
+  return status;
+}
+
+// A fingerprint of every table: equal before and after means nothing was
+// written.
+std::string Snapshot(testing::TestDatabase& db) {
+  std::string snapshot;
+  for (const char* table :
+       {"organizations", "organization_parents", "members", "member_statuses",
+        "memberships", "positions", "cadres", "outbox", "idempotency_keys"}) {
+    auto count = db.QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", table));
+    absl::StrAppend(&snapshot, table, ":", count.ok() ? *count : -1, ";");
+  }
+  // Every update bumps a version.
+  for (const char* table :
+       {"organizations", "members", "positions", "cadres"}) {
+    auto versions = db.QueryInt(
+        absl::StrCat("SELECT COALESCE(SUM(version), 0) FROM ", table));
+    absl::StrAppend(&snapshot, table, "@", versions.ok() ? *versions : -1, ";");
+  }
+  return snapshot;
+}
+
+class PermissionMatrixTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto servers = SecuredServers::Start();
+    ASSERT_TRUE(servers.ok()) << servers.status();
+    servers_ = *std::move(servers);
+  }
+  static void TearDownTestSuite() { servers_.reset(); }
+  void SetUp() override { ASSERT_NE(servers_, nullptr); }
+
+  static std::unique_ptr<SecuredServers> servers_;
+};
+
+std::unique_ptr<SecuredServers> PermissionMatrixTest::servers_;
+
+TEST_F(PermissionMatrixTest, EveryRpcDeclaresAPermissionAndIsServedHere) {
+  const std::vector<const MethodDescriptor*> methods = AllMethods();
+  ASSERT_GT(methods.size(), 20u);
+  for (const MethodDescriptor* method : methods) {
+    EXPECT_NE(FindPermission(FullName(method)), nullptr)
+        << FullName(method)
+        << " has no permission in common/auth/permissions.cc";
+    EXPECT_TRUE(servers_->served().count(method->service()->full_name()))
+        << method->service()->full_name()
+        << " is not served by SecuredServers, so its RPCs are not proven";
+  }
+  // And the table names nothing that does not exist.
+  std::set<std::string> real;
+  for (const MethodDescriptor* method : methods) real.insert(FullName(method));
+  for (const std::string& declared : DeclaredMethods()) {
+    EXPECT_TRUE(real.count(declared)) << declared << " is declared but absent";
+  }
+}
+
+TEST_F(PermissionMatrixTest, NoTokenOrForgedTokenIsUnauthenticated) {
+  for (const MethodDescriptor* method : AllMethods()) {
+    const Permission* permission = FindPermission(FullName(method));
+    if (permission == nullptr) continue;
+    auto request = RequestAimedAt(method, *permission, servers_->a());
+    const std::string before = Snapshot(servers_->db());
+    grpc::Status none = Call(servers_->port(), method, *request, "");
+    EXPECT_EQ(none.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << FullName(method) << ": " << none.error_message();
+    grpc::Status forged =
+        Call(servers_->port(), method, *request, servers_->ForgedToken());
+    EXPECT_EQ(forged.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << FullName(method) << ": " << forged.error_message();
+    EXPECT_TRUE(absl::StrContains(forged.error_message(), "signature"))
+        << forged.error_message();
+    EXPECT_EQ(Snapshot(servers_->db()), before) << FullName(method);
+  }
+}
+
+TEST_F(PermissionMatrixTest, OutOfScopeCallersAreDeniedAndChangeNothing) {
+  // An integration system of province A aims every call at province B.
+  const std::string token = servers_->Token(
+      "integration", servers_->a().by_collection.at("province"));
+  for (const MethodDescriptor* method : AllMethods()) {
+    const Permission* permission = FindPermission(FullName(method));
+    if (permission == nullptr) continue;
+    auto request = RequestAimedAt(method, *permission, servers_->b());
+    const std::string before = Snapshot(servers_->db());
+    std::vector<std::string> streamed;
+    grpc::Status status =
+        Call(servers_->port(), method, *request, token, &streamed);
+    if (permission->access == Access::kFeed) {
+      // The feed names no target: it shows A's changes and hides B's.
+      feed::v1::ListChangesResponse page;
+      if (!method->server_streaming()) {
+        chibo::feed::v1::ListChangesRequest list;
+        list.set_page_size(1000);
+        status = Call(servers_->port(), method, list, token);
+      }
+      EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+          << FullName(method) << ": " << status.error_message();
+      // B's resource names never leak back.
+      for (const auto& [collection, name] : servers_->b().by_collection) {
+        EXPECT_FALSE(absl::StrContains(status.error_message(), name))
+            << status.error_message();
+      }
+    }
+    EXPECT_EQ(Snapshot(servers_->db()), before) << FullName(method);
+  }
+}
+
+TEST_F(PermissionMatrixTest, ReadOnlyRolesCannotWrite) {
+  const std::string token =
+      servers_->Token("viewer", servers_->a().by_collection.at("province"));
+  for (const MethodDescriptor* method : AllMethods()) {
+    const Permission* permission = FindPermission(FullName(method));
+    if (permission == nullptr) continue;
+    if (permission->access != Access::kWrite &&
+        permission->access != Access::kBulk) {
+      continue;
+    }
+    auto request = RequestAimedAt(method, *permission, servers_->a());
+    const std::string before = Snapshot(servers_->db());
+    grpc::Status status = Call(servers_->port(), method, *request, token);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << FullName(method) << ": " << status.error_message();
+    EXPECT_EQ(Snapshot(servers_->db()), before) << FullName(method);
+  }
+}
+
+TEST_F(PermissionMatrixTest, InScopeCallersAreNotRefused) {
+  const std::string token = servers_->Token(
+      "integration", servers_->a().by_collection.at("province"));
+  // Reads first, so that deletions do not remove what later calls name.
+  std::vector<const MethodDescriptor*> methods = AllMethods();
+  std::stable_sort(methods.begin(), methods.end(),
+                   [](const MethodDescriptor* x, const MethodDescriptor* y) {
+                     auto rank = [](const MethodDescriptor* m) {
+                       if (absl::StartsWith(m->name(), "Delete")) return 2;
+                       const Permission* p = FindPermission(FullName(m));
+                       return p != nullptr && p->access == Access::kRead ? 0
+                                                                         : 1;
+                     };
+                     return rank(x) < rank(y);
+                   });
+  for (const MethodDescriptor* method : methods) {
+    const Permission* permission = FindPermission(FullName(method));
+    if (permission == nullptr) continue;
+    auto request = RequestAimedAt(method, *permission, servers_->a());
+    grpc::Status status = Call(servers_->port(), method, *request, token);
+    EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << FullName(method) << ": " << status.error_message();
+    EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << FullName(method) << ": " << status.error_message();
+  }
+}
+
+TEST_F(PermissionMatrixTest, ScopedFeedShowsOnlyTheCallersSubtree) {
+  const std::string token =
+      servers_->Token("viewer", servers_->a().by_collection.at("province"));
+  const auto* method =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+          "chibo.feed.v1.ChangeFeedService.ListChanges");
+  ASSERT_NE(method, nullptr);
+  feed::v1::ListChangesRequest request;
+  request.set_page_size(1000);
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", servers_->port()),
+                          grpc::InsecureChannelCredentials());
+  auto stub = feed::v1::ChangeFeedService::NewStub(channel);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  feed::v1::ListChangesResponse response;
+  ASSERT_TRUE(stub->ListChanges(&context, request, &response).ok());
+  ASSERT_GT(response.changes_size(), 0);
+  for (const auto& change : response.changes()) {
+    EXPECT_FALSE(servers_->b().organizations.count(change.organization()))
+        << change.resource();
+    EXPECT_FALSE(change.organization().empty()) << change.resource();
+  }
+}
+
+}  // namespace
+}  // namespace chibo::auth
