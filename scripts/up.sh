@@ -175,13 +175,6 @@ stop_leftover_services() {
 # binary that does not know --auth_keys_file yet gets --insecure_dev rather
 # than failing on an unknown flag.
 auth_args_for() {
-  local bin="$1"
-  if [[ "${AUTH_ARGS[0]}" == --auth_keys_file=* ]] &&
-    ! "$bin" --helpfull 2>&1 | grep -q -- '--auth_keys_file'; then
-    chibo_warn "$(basename "$bin") does not take --auth_keys_file yet: starting it with --insecure_dev (NO authentication)"
-    echo --insecure_dev
-    return 0
-  fi
   printf '%s\n' "${AUTH_ARGS[@]}"
 }
 
