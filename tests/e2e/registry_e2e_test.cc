@@ -183,6 +183,24 @@ TEST(RegistryEndToEnd, BadFlagsExitWithAClearMessage) {
   EXPECT_TRUE(absl::StrContains(log, "--port")) << log;
 }
 
+TEST(RegistryEndToEnd, RefusesToStartWithoutKeys) {
+  auto db = testing::TestDatabase::Create({}, /*apply_migrations=*/false);
+  ASSERT_TRUE(db.ok()) << db.status();
+  const std::string dir = testing::MakeTempDir();
+  const MysqlOptions& options = (*db)->options();
+  Subprocess process(
+      {CHIBO_REGISTRY_BINARY, "--port=0", "--db_host=" + options.host,
+       "--db_user=" + options.user, "--db_password=" + options.password,
+       "--db_schema=" + options.schema},
+      dir + "/out.log");
+  std::optional<int> code = process.Wait(absl::Seconds(30));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 1);
+  std::ifstream in(dir + "/out.log");
+  std::string log(std::istreambuf_iterator<char>(in), {});
+  EXPECT_TRUE(absl::StrContains(log, "no authentication configured")) << log;
+}
+
 // Its own MariaDB, so that killing it disturbs no other test.
 class PrivateMariaDb {
  public:
