@@ -10,10 +10,10 @@
 #include "common/etag.h"
 #include "common/idempotency.h"
 #include "common/outbox.h"
-#include "common/periods.h"
 #include "common/resource_name.h"
 #include "common/status_macros.h"
 #include "common/text_fold.h"
+#include "services/registry/dated_history.h"
 #include "services/registry/member_rules.h"
 #include "services/registry/store.h"
 #include "services/registry/store_internal.h"
@@ -21,15 +21,6 @@
 
 namespace chibo::registry {
 namespace {
-
-void SetNullableString(sql::PreparedStatement& statement, int index,
-                       const std::string& value) {
-  if (value.empty()) {
-    statement.setNull(index, 0);
-  } else {
-    statement.setString(index, value);
-  }
-}
 
 // The cell `cell_id`, checked to be a cell that exists on `day`.
 absl::Status CheckCell(DbConnection& db, int64_t cell_id, absl::CivilDay day,
@@ -85,32 +76,6 @@ void TouchMember(DbConnection& db, int64_t id) {
       " update_time = UTC_TIMESTAMP(6) WHERE id = ?");
   touch.setInt64(1, id);
   touch.executeUpdate();
-}
-
-// The latest period of a member's history table, locked.
-struct LatestPeriod {
-  std::string valid_from;
-  int64_t value = 0;  // status or cell id
-};
-
-std::optional<LatestPeriod> LatestStatus(DbConnection& db, int64_t id) {
-  sql::PreparedStatement& query = db.Prepare(
-      "SELECT valid_from, status FROM member_statuses WHERE member_id = ?"
-      " ORDER BY valid_from DESC LIMIT 1 FOR UPDATE");
-  query.setInt64(1, id);
-  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
-  if (!row->next()) return std::nullopt;
-  return LatestPeriod{row->getString(1), row->getInt64(2)};
-}
-
-std::optional<LatestPeriod> LatestMembership(DbConnection& db, int64_t id) {
-  sql::PreparedStatement& query = db.Prepare(
-      "SELECT valid_from, organization_id FROM memberships"
-      " WHERE member_id = ? ORDER BY valid_from DESC LIMIT 1 FOR UPDATE");
-  query.setInt64(1, id);
-  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
-  if (!row->next()) return std::nullopt;
-  return LatestPeriod{row->getString(1), row->getInt64(2)};
 }
 
 int64_t CellOf(const v1::Member& member) {
@@ -307,7 +272,8 @@ absl::Status RegistryStore::ChangeMemberStatus(
       *pool_, call, "changing a member's status", request, out,
       [&](DbConnection& db) -> absl::Status {
         RETURN_IF_ERROR(LockMember(db, id).status());
-        std::optional<LatestPeriod> latest = LatestStatus(db, id);
+        std::optional<LatestPeriod> latest =
+            LockLatestPeriod(db, kStatuses, id);
         if (!latest) {
           return absl::InternalError("member has no status history");
         }
@@ -317,35 +283,9 @@ absl::Status RegistryStore::ChangeMemberStatus(
                            v1::MemberStatus_Name(request.status()), " since ",
                            latest->valid_from));
         }
-        ASSIGN_OR_RETURN(PeriodChange change,
-                         PlanPeriodChange(DateIn(latest->valid_from), effective,
-                                          "effective_date"));
-        if (change == PeriodChange::kReplaceLatest) {
-          sql::PreparedStatement& replace = db.Prepare(
-              "UPDATE member_statuses SET status = ?, reason = ?"
-              " WHERE member_id = ? AND valid_from = ?");
-          replace.setInt(1, request.status());
-          replace.setString(2, request.reason());
-          replace.setInt64(3, id);
-          replace.setString(4, latest->valid_from);
-          replace.executeUpdate();
-        } else {
-          sql::PreparedStatement& close = db.Prepare(
-              "UPDATE member_statuses SET valid_to = ?"
-              " WHERE member_id = ? AND valid_from = ?");
-          close.setString(1, FormatDate(effective - 1));
-          close.setInt64(2, id);
-          close.setString(3, latest->valid_from);
-          close.executeUpdate();
-          sql::PreparedStatement& open = db.Prepare(
-              "INSERT INTO member_statuses (member_id, valid_from, status,"
-              " reason) VALUES (?, ?, ?, ?)");
-          open.setInt64(1, id);
-          open.setString(2, FormatDate(effective));
-          open.setInt(3, request.status());
-          open.setString(4, request.reason());
-          open.executeUpdate();
-        }
+        RETURN_IF_ERROR(AppendPeriod(db, kStatuses, id, *latest, effective,
+                                     request.status(), request.reason(),
+                                     "effective_date"));
         TouchMember(db, id);
         RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), out));
         AppendChange(db, call,
@@ -385,14 +325,16 @@ absl::Status RegistryStore::TransferMember(
       [&](DbConnection& db) -> absl::Status {
         RETURN_IF_ERROR(LockMember(db, id).status());
         RETURN_IF_ERROR(CheckCell(db, to_cell_id, effective, "to_cell"));
-        std::optional<LatestPeriod> status = LatestStatus(db, id);
+        std::optional<LatestPeriod> status =
+            LockLatestPeriod(db, kStatuses, id);
         if (status && status->value == v1::MEMBER_STATUS_REMOVED) {
           return absl::FailedPreconditionError(
               absl::StrCat(request.member(),
                            " was removed from the party and cannot be "
                            "transferred"));
         }
-        std::optional<LatestPeriod> latest = LatestMembership(db, id);
+        std::optional<LatestPeriod> latest =
+            LockLatestPeriod(db, kMemberships, id);
         if (!latest) {
           return absl::InternalError("member has no membership history");
         }
@@ -401,33 +343,8 @@ absl::Status RegistryStore::TransferMember(
               absl::StrCat("to_cell: ", request.member(), " is already in ",
                            request.to_cell()));
         }
-        ASSIGN_OR_RETURN(PeriodChange change,
-                         PlanPeriodChange(DateIn(latest->valid_from), effective,
-                                          "effective_date"));
-        if (change == PeriodChange::kReplaceLatest) {
-          sql::PreparedStatement& replace = db.Prepare(
-              "UPDATE memberships SET organization_id = ?"
-              " WHERE member_id = ? AND valid_from = ?");
-          replace.setInt64(1, to_cell_id);
-          replace.setInt64(2, id);
-          replace.setString(3, latest->valid_from);
-          replace.executeUpdate();
-        } else {
-          sql::PreparedStatement& close = db.Prepare(
-              "UPDATE memberships SET valid_to = ?"
-              " WHERE member_id = ? AND valid_from = ?");
-          close.setString(1, FormatDate(effective - 1));
-          close.setInt64(2, id);
-          close.setString(3, latest->valid_from);
-          close.executeUpdate();
-          sql::PreparedStatement& open = db.Prepare(
-              "INSERT INTO memberships (member_id, valid_from,"
-              " organization_id) VALUES (?, ?, ?)");
-          open.setInt64(1, id);
-          open.setString(2, FormatDate(effective));
-          open.setInt64(3, to_cell_id);
-          open.executeUpdate();
-        }
+        RETURN_IF_ERROR(AppendPeriod(db, kMemberships, id, *latest, effective,
+                                     to_cell_id, "", "effective_date"));
         TouchMember(db, id);
         RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), out));
         AppendChange(db, call, {out->name(), "transferred", to_cell_id, out});

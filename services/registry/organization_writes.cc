@@ -9,10 +9,10 @@
 #include "common/dates.h"
 #include "common/etag.h"
 #include "common/outbox.h"
-#include "common/periods.h"
 #include "common/resource_name.h"
 #include "common/status_macros.h"
 #include "common/text_fold.h"
+#include "services/registry/dated_history.h"
 #include "services/registry/store_internal.h"
 #include "services/registry/tree_rules.h"
 
@@ -46,15 +46,6 @@ bool IsInSubtree(DbConnection& db, int64_t root, int64_t candidate) {
   std::unique_ptr<sql::ResultSet> row(query.executeQuery());
   row->next();
   return row->getInt64(1) > 0;
-}
-
-void SetNullableString(sql::PreparedStatement& statement, int index,
-                       const std::string& value) {
-  if (value.empty()) {
-    statement.setNull(index, 0);
-  } else {
-    statement.setString(index, value);
-  }
 }
 
 }  // namespace
@@ -131,9 +122,7 @@ absl::Status CreateOrganizationTx(DbConnection& db, const CallContext& call,
     root.setInt64(2, id);
     root.executeUpdate();
   } else {
-    sql::PreparedStatement& place = db.Prepare(
-        "INSERT INTO organization_parents (organization_id, valid_from,"
-        " valid_to, parent_id) VALUES (?, ?, '9999-12-31', ?)");
+    sql::PreparedStatement& place = db.Prepare(kPlacements.open);
     place.setInt64(1, id);
     place.setString(2, FormatDate(valid_from));
     place.setInt64(3, parent_id);
@@ -239,43 +228,12 @@ absl::Status MoveOrganizationTx(DbConnection& db, const CallContext& call,
         absl::StrCat("new_parent: ", name, " is already under ", parent_name));
   }
 
-  sql::PreparedStatement& latest = db.Prepare(
-      "SELECT valid_from FROM organization_parents WHERE organization_id = ?"
-      " ORDER BY valid_from DESC LIMIT 1 FOR UPDATE");
-  latest.setInt64(1, id);
-  std::unique_ptr<sql::ResultSet> row(latest.executeQuery());
-  if (!row->next()) {
+  std::optional<LatestPeriod> latest = LockLatestPeriod(db, kPlacements, id);
+  if (!latest) {
     return absl::InternalError(absl::StrCat(name, " has no placement"));
   }
-  const std::string latest_from = row->getString(1);
-  row.reset();
-  ASSIGN_OR_RETURN(
-      PeriodChange change,
-      PlanPeriodChange(DateIn(latest_from), effective, "effective_date"));
-  if (change == PeriodChange::kReplaceLatest) {
-    sql::PreparedStatement& replace = db.Prepare(
-        "UPDATE organization_parents SET parent_id = ?"
-        " WHERE organization_id = ? AND valid_from = ?");
-    replace.setInt64(1, new_parent_id);
-    replace.setInt64(2, id);
-    replace.setString(3, latest_from);
-    replace.executeUpdate();
-  } else {
-    sql::PreparedStatement& close = db.Prepare(
-        "UPDATE organization_parents SET valid_to = ?"
-        " WHERE organization_id = ? AND valid_from = ?");
-    close.setString(1, FormatDate(effective - 1));
-    close.setInt64(2, id);
-    close.setString(3, latest_from);
-    close.executeUpdate();
-    sql::PreparedStatement& open = db.Prepare(
-        "INSERT INTO organization_parents (organization_id, valid_from,"
-        " valid_to, parent_id) VALUES (?, ?, '9999-12-31', ?)");
-    open.setInt64(1, id);
-    open.setString(2, FormatDate(effective));
-    open.setInt64(3, new_parent_id);
-    open.executeUpdate();
-  }
+  RETURN_IF_ERROR(AppendPeriod(db, kPlacements, id, *latest, effective,
+                               new_parent_id, "", "effective_date"));
   sql::PreparedStatement& update = db.Prepare(
       "UPDATE organizations SET parent_id = ?, version = version + 1,"
       " update_time = UTC_TIMESTAMP(6) WHERE id = ?");

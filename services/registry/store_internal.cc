@@ -30,6 +30,15 @@ int64_t LastInsertId(DbConnection& db) {
   return row->getInt64(1);
 }
 
+void SetNullableString(sql::PreparedStatement& statement, int index,
+                       const std::string& value) {
+  if (value.empty()) {
+    statement.setNull(index, 0);
+  } else {
+    statement.setString(index, value);
+  }
+}
+
 std::optional<OrgInfo> LockOrganization(DbConnection& db, int64_t id) {
   sql::PreparedStatement& query = db.Prepare(
       "SELECT id, level, parent_id, province_id, valid_from, valid_to, "

@@ -14,8 +14,9 @@
 #include "common/mysql_pool.h"
 
 namespace sql {
+class PreparedStatement;
 class ResultSet;
-}
+}  // namespace sql
 
 namespace chibo::registry {
 
@@ -57,6 +58,10 @@ std::string DateOut(const std::string& sql_date);
 absl::CivilDay DateIn(const std::string& sql_date);
 
 int64_t LastInsertId(DbConnection& db);
+
+// Binds `value`, or NULL when it is empty (optional unique columns).
+void SetNullableString(sql::PreparedStatement& statement, int index,
+                       const std::string& value);
 
 }  // namespace chibo::registry
 

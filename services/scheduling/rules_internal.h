@@ -1,0 +1,53 @@
+#ifndef CHIBO_SERVICES_SCHEDULING_RULES_INTERNAL_H_
+#define CHIBO_SERVICES_SCHEDULING_RULES_INTERNAL_H_
+
+// Helpers shared by the schedule_rules.h implementation files; not part of
+// the rules' interface.
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "services/scheduling/schedule_rules.h"
+
+namespace chibo::scheduling::internal {
+
+// "2025-07-01".
+inline std::string Iso(absl::CivilDay day) {
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
+}
+
+// The day a record counts for: its nominal day (a meeting postponed into the
+// next month counts for the month it was scheduled in), or the day it was
+// held when it fulfils no occurrence (nominal_day left at its default).
+inline absl::CivilDay AccountingDay(const HeldMeeting& meeting) {
+  return meeting.nominal_day == absl::CivilDay() ? meeting.day
+                                                 : meeting.nominal_day;
+}
+
+// The rule's day in (year, month) before the working-day shift, from the
+// pattern alone (no calendar, no effective period): nullopt when the
+// pattern yields none that month (no fifth Friday) or is malformed.
+// kLastWorkingDay's nominal day is the month's last calendar day, so an
+// occurrence keeps its identity when the holiday calendar changes.
+std::optional<absl::CivilDay> NominalDay(const MeetingRule& rule, int year,
+                                         int month);
+
+// True when the rule's nominal day in `month` lies in its effective period:
+// the rule decides that month's meeting (if it wins).
+bool DecidesMonth(const MeetingRule& rule, absl::CivilMonth month);
+
+// Between two versions that both decide a month: true when `a` wins over
+// `b` (the later effective_from, then the higher version, then the higher
+// id).
+bool Supersedes(const MeetingRule& a, const MeetingRule& b);
+
+// A working-day shift of up to 31 days can move a month's meeting into the
+// month after next (Jan 31 -> Mar 3) or the one before last (Mar 1 ->
+// Jan 29): expanding [from, to] looks this many months beyond each end.
+inline constexpr int kShiftReachMonths = 2;
+
+}  // namespace chibo::scheduling::internal
+
+#endif  // CHIBO_SERVICES_SCHEDULING_RULES_INTERNAL_H_

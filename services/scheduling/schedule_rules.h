@@ -1,0 +1,271 @@
+#ifndef CHIBO_SERVICES_SCHEDULING_SCHEDULE_RULES_H_
+#define CHIBO_SERVICES_SCHEDULING_SCHEDULE_RULES_H_
+
+// Pure rules of meeting scheduling: no I/O. The store loads rows into these
+// types; everything here is a function of its arguments (and `now` where
+// time matters), unit-tested exhaustively in tests/unit/scheduling.
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+
+namespace chibo::scheduling {
+
+// ---------------------------------------------------------------------------
+// Working days.
+
+// Saturdays and Sundays are not working days; nor are the holidays, which
+// are data (a calendar per year, lunar holidays such as Tết entered as
+// their solar dates).
+class WorkingCalendar {
+ public:
+  WorkingCalendar() = default;
+  explicit WorkingCalendar(std::set<absl::CivilDay> holidays)
+      : holidays_(std::move(holidays)) {}
+  bool IsHoliday(absl::CivilDay day) const { return holidays_.count(day) > 0; }
+  bool IsWorkingDay(absl::CivilDay day) const;
+
+ private:
+  std::set<absl::CivilDay> holidays_;
+};
+
+// ---------------------------------------------------------------------------
+// Meeting-day rules (versioned data).
+
+enum class DayPattern {
+  kDayOfMonth,      // day N of the month (N beyond the month's end: its last day)
+  kNthWeekday,      // the n-th (1..5, or -1 for last) weekday of the month
+  kLastWorkingDay,  // the month's last working day
+};
+
+enum class NonWorkingDayShift {
+  kNextWorkingDay,      // a weekend or holiday moves to the next working day
+  kPreviousWorkingDay,  // ... or to the previous one
+};
+
+// One version of a rule. `id` and `version` are what every computed result
+// names ("rule 7 v2").
+struct MeetingRule {
+  int64_t id = 0;
+  int32_t version = 1;
+  DayPattern pattern = DayPattern::kDayOfMonth;
+  int day_of_month = 1;  // kDayOfMonth: 1..31
+  int nth = 1;           // kNthWeekday: 1..5 or -1
+  absl::Weekday weekday = absl::Weekday::monday;  // kNthWeekday
+  int start_minute = 14 * 60;      // local time of day, minutes after 00:00
+  int min_minutes = 90;            // minimum length of a meeting
+  int combined_min_minutes = 120;  // ... when regular and thematic combined
+  NonWorkingDayShift shift = NonWorkingDayShift::kNextWorkingDay;
+  absl::CivilDay effective_from;
+  absl::CivilDay effective_to = absl::CivilDay(9999, 12, 31);
+};
+
+// INVALID_ARGUMENT naming the field ("rule.day_of_month: must be 1..31")
+// for malformed rules, including one that never yields a date (e.g. an
+// nth weekday of 5 whose effective period contains no month with a fifth
+// such weekday, or effective_to before effective_from).
+absl::Status ValidateRule(const MeetingRule& rule);
+
+// One expected meeting.
+struct Occurrence {
+  absl::CivilDay nominal_day;  // the rule's day before the working-day shift
+  absl::CivilDay day;          // after the shift: when the cell meets
+  int start_minute = 0;
+  int min_minutes = 90;
+  int64_t rule_id = 0;
+  int32_t rule_version = 0;
+};
+
+// The rule's date in (year, month) after the working-day shift, or nullopt
+// when the rule yields none that month (e.g. no 5th Friday). The shift may
+// leave the month (the 1st is a Sunday, previous working day: the last day
+// of the previous month) and stays bounded (at most 31 days of search).
+std::optional<Occurrence> OccurrenceInMonth(const MeetingRule& rule,
+                                            const WorkingCalendar& calendar,
+                                            int year, int month);
+
+// Expands `rules` (the versions that apply to one cell, any order, periods
+// possibly adjacent: a rule change mid-year) over [from, to]: one
+// occurrence per month from the version effective on the month's nominal
+// day, sorted by day. Occurrences whose shifted day falls outside [from,
+// to] are dropped.
+std::vector<Occurrence> ExpandSchedule(const std::vector<MeetingRule>& rules,
+                                       const WorkingCalendar& calendar,
+                                       absl::CivilDay from, absl::CivilDay to);
+
+// ---------------------------------------------------------------------------
+// Which rule applies to a cell: the most specific wins.
+
+// Where a rule was set.
+struct RuleScope {
+  int64_t organization_id = 0;  // the cell itself, or a committee
+  bool for_cell_itself = false; // set by the cell for itself
+  int category = 0;             // a cell category (0: any category)
+};
+
+struct ScopedRule {
+  RuleScope scope;
+  MeetingRule rule;
+};
+
+// The candidates that apply to a cell with ancestry `ancestors` (the cell
+// first, root last) and `category`, in order of specificity: the cell's own
+// rules first, then for each ancestor from nearest to farthest, rules for
+// the cell's category before rules for any category. Rules set for another
+// category or outside the ancestry are dropped. Within the winning scope all
+// versions are returned (their periods decide per month); a month with no
+// version in the winning scope falls back to the next scope.
+std::vector<MeetingRule> ApplicableRules(const std::vector<ScopedRule>& rules,
+                                         const std::vector<int64_t>& ancestors,
+                                         int category, absl::CivilDay from,
+                                         absl::CivilDay to);
+
+// ---------------------------------------------------------------------------
+// Postponements ("chỉ báo hoãn, không báo họp").
+
+struct Postponement {
+  absl::CivilDay nominal_day;  // which occurrence (its nominal day)
+  absl::CivilDay new_day;
+  int new_start_minute = 0;
+  absl::Time reported_at;
+  int sequence = 1;  // 1 for the first postponement, 2 for the second, ...
+};
+
+// The rules for reporting a postponement of the occurrence on
+// `scheduled_day` (its day after the shift, or its previous new day if
+// already postponed) at `now` (`today` in Vietnam):
+//  - it must be reported no later than the scheduled day itself
+//    (FAILED_PRECONDITION afterwards: the meeting is then missed or held);
+//  - the new day must not be in the past and must be after the
+//    scheduled day (INVALID_ARGUMENT, field "new_date");
+//  - it may cross into the next month; the meeting still counts for the
+//    month it was scheduled in;
+//  - postponing again is allowed, each time from the latest new day.
+absl::Status CheckPostponement(absl::CivilDay scheduled_day,
+                               absl::CivilDay new_day, absl::CivilDay today);
+
+// ---------------------------------------------------------------------------
+// Meeting records and compliance.
+
+enum class MeetingKind { kRegular, kThematic, kCombined };
+
+enum class AttendanceMark {
+  kPresent,
+  kAbsentWithReason,
+  kAbsentWithoutReason,
+  kExempt,
+};
+
+struct AttendanceEntry {
+  int64_t member_id = 0;
+  AttendanceMark mark = AttendanceMark::kPresent;
+};
+
+struct HeldMeeting {
+  absl::CivilDay nominal_day;  // the occurrence it fulfils (0-day if extra)
+  absl::CivilDay day;          // when it was held
+  MeetingKind kind = MeetingKind::kRegular;
+  absl::CivilMinute start;
+  absl::CivilMinute end;
+  std::vector<AttendanceEntry> attendance;
+};
+
+// The length rule: at least `rule.min_minutes`, or combined_min_minutes
+// for a combined meeting.
+bool MeetsMinimumLength(const HeldMeeting& meeting, const MeetingRule& rule);
+
+// present / (everyone except exempt); 0 when nobody counts.
+double AttendanceRate(const std::vector<AttendanceEntry>& attendance);
+
+enum class OccurrenceState {
+  kHeld,       // a record exists
+  kPostponed,  // postponed to a day not yet passed
+  kMissed,     // its day (or its latest new day) passed with no record
+  kUpcoming,   // not yet due
+};
+
+// The state of an occurrence on `today`.
+OccurrenceState StateOf(const Occurrence& occurrence,
+                        const std::vector<Postponement>& postponements,
+                        const std::vector<HeldMeeting>& records,
+                        absl::CivilDay today);
+
+struct MonthCompliance {
+  int year = 0;
+  int month = 0;
+  bool regular_held = false;  // a regular or combined meeting that month
+};
+
+struct QuarterCompliance {
+  int year = 0;
+  int quarter = 0;            // 1..4
+  bool thematic_held = false; // a thematic or combined meeting that quarter
+};
+
+// Months and quarters in [from, to] (whole months/quarters touched by the
+// range), from the records' nominal month (a meeting postponed into the
+// next month counts for its scheduled month).
+std::vector<MonthCompliance> MonthlyCompliance(
+    const std::vector<HeldMeeting>& records, absl::CivilDay from,
+    absl::CivilDay to);
+std::vector<QuarterCompliance> QuarterlyCompliance(
+    const std::vector<HeldMeeting>& records, absl::CivilDay from,
+    absl::CivilDay to);
+
+// ---------------------------------------------------------------------------
+// Absence ledger.
+
+struct AbsenceAlert {
+  int64_t member_id = 0;
+  enum class Kind {
+    // Absent without reason in 3 (or more) months of one calendar year:
+    // grounds for removal (xóa tên).
+    kUnexcusedMonths,
+    // Absent with reason more than 3 meetings in a row.
+    kExcusedStreak,
+  } kind = Kind::kUnexcusedMonths;
+  int year = 0;
+  int count = 0;  // months, or the streak's length
+};
+
+// Over `records` (any order), the alerts: kUnexcusedMonths once per member
+// and year with >= 3 distinct months; kExcusedStreak once per member for
+// each streak of > 3 consecutive meetings (by day) of absences with reason.
+// Meetings where a member has no entry break nothing and count nothing.
+std::vector<AbsenceAlert> AbsenceLedger(const std::vector<HeldMeeting>& records);
+
+// ---------------------------------------------------------------------------
+// Calendar export (RFC 5545).
+
+struct CalendarEvent {
+  std::string uid;      // stable: "<cell>-<nominal day>@chibo"
+  absl::CivilMinute start;  // Asia/Ho_Chi_Minh local time
+  int minutes = 90;
+  std::string summary;
+  std::string description;
+  bool postponed = false;  // shown with the new date, STATUS and a note
+};
+
+// A VCALENDAR with a VTIMEZONE for Asia/Ho_Chi_Minh (UTC+7, no DST) and one
+// VEVENT per event: CRLF line ends, lines folded at 75 octets without
+// splitting UTF-8 sequences, text escaped (\\ \; \, \n). `stamp` is DTSTAMP.
+std::string ExportICalendar(const std::string& calendar_name,
+                            const std::vector<CalendarEvent>& events,
+                            absl::Time stamp);
+
+// Parses what ExportICalendar writes (unfolds lines, unescapes text): for
+// tests and for clients that want to check a calendar. INVALID_ARGUMENT on
+// text that is not such a calendar.
+absl::StatusOr<std::vector<CalendarEvent>> ParseICalendar(
+    const std::string& text);
+
+}  // namespace chibo::scheduling
+
+#endif  // CHIBO_SERVICES_SCHEDULING_SCHEDULE_RULES_H_
