@@ -172,9 +172,8 @@ absl::Status ValidateRule(const MeetingRule& rule) {
         absl::StrCat("rule.version: must be >= 1, got ", rule.version));
   }
   if (!IsKnownPattern(rule.pattern)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("rule.pattern: unknown pattern ",
-                     static_cast<int>(rule.pattern)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rule.pattern: unknown pattern ", static_cast<int>(rule.pattern)));
   }
   if (rule.pattern == DayPattern::kDayOfMonth &&
       (rule.day_of_month < 1 || rule.day_of_month > 31)) {
@@ -225,17 +224,18 @@ absl::Status ValidateRule(const MeetingRule& rule) {
   for (absl::CivilMonth month = first; month <= last; ++month) {
     if (internal::DecidesMonth(rule, month)) return absl::OkStatus();
   }
-  const std::string period = absl::StrCat(internal::Iso(rule.effective_from),
-                                          "..", internal::Iso(rule.effective_to));
+  const std::string period =
+      absl::StrCat(internal::Iso(rule.effective_from), "..",
+                   internal::Iso(rule.effective_to));
   switch (rule.pattern) {
     case DayPattern::kNthWeekday:
       return absl::InvalidArgumentError(absl::StrCat(
           "rule.nth: the ", Ordinal(rule.nth), " ", WeekdayName(rule.weekday),
           " never occurs in the effective period ", period));
     case DayPattern::kDayOfMonth:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "rule.effective_to: the effective period ", period,
-          " contains no day ", rule.day_of_month, " of a month"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("rule.effective_to: the effective period ", period,
+                       " contains no day ", rule.day_of_month, " of a month"));
     case DayPattern::kLastWorkingDay:
       break;
   }
@@ -290,11 +290,10 @@ std::vector<Occurrence> ExpandSchedule(const std::vector<MeetingRule>& rules,
     if (occurrence->day < from || occurrence->day > to) continue;
     out.push_back(*occurrence);
   }
-  std::sort(out.begin(), out.end(),
-            [](const Occurrence& a, const Occurrence& b) {
-              return std::tie(a.day, a.nominal_day) <
-                     std::tie(b.day, b.nominal_day);
-            });
+  std::sort(
+      out.begin(), out.end(), [](const Occurrence& a, const Occurrence& b) {
+        return std::tie(a.day, a.nominal_day) < std::tie(b.day, b.nominal_day);
+      });
   return out;
 }
 

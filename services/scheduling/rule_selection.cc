@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <tuple>
 #include <optional>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -26,7 +26,8 @@ std::optional<int> Specificity(const RuleScope& scope,
     if (scope.organization_id == ancestors.front()) return 0;
     return std::nullopt;  // another cell's own rule
   }
-  auto it = std::find(ancestors.begin(), ancestors.end(), scope.organization_id);
+  auto it =
+      std::find(ancestors.begin(), ancestors.end(), scope.organization_id);
   if (it == ancestors.end()) return std::nullopt;
   const int i = static_cast<int>(it - ancestors.begin());
   if (scope.category == 0) return 2 + 2 * i;
@@ -38,7 +39,7 @@ struct Candidate {
   int specificity = 0;
   const MeetingRule* rule = nullptr;
   std::vector<absl::CivilMonth> chosen;  // months it decides, ascending
-  bool lost_a_month = false;  // it decided a month another rule took
+  bool lost_a_month = false;             // it decided a month another rule took
 };
 
 }  // namespace

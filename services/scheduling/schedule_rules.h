@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,8 +41,8 @@ class WorkingCalendar {
 // Meeting-day rules (versioned data).
 
 enum class DayPattern {
-  kDayOfMonth,      // day N of the month (N beyond the month's end: its last day)
-  kNthWeekday,      // the n-th (1..5, or -1 for last) weekday of the month
+  kDayOfMonth,  // day N of the month (N beyond the month's end: its last day)
+  kNthWeekday,  // the n-th (1..5, or -1 for last) weekday of the month
   kLastWorkingDay,  // the month's last working day
 };
 
@@ -56,8 +57,8 @@ struct MeetingRule {
   int64_t id = 0;
   int32_t version = 1;
   DayPattern pattern = DayPattern::kDayOfMonth;
-  int day_of_month = 1;  // kDayOfMonth: 1..31
-  int nth = 1;           // kNthWeekday: 1..5 or -1
+  int day_of_month = 1;                           // kDayOfMonth: 1..31
+  int nth = 1;                                    // kNthWeekday: 1..5 or -1
   absl::Weekday weekday = absl::Weekday::monday;  // kNthWeekday
   int start_minute = 14 * 60;      // local time of day, minutes after 00:00
   int min_minutes = 90;            // minimum length of a meeting
@@ -87,6 +88,11 @@ struct Occurrence {
 // when the rule yields none that month (e.g. no 5th Friday). The shift may
 // leave the month (the 1st is a Sunday, previous working day: the last day
 // of the previous month) and stays bounded (at most 31 days of search).
+// Also nullopt when the nominal day lies outside the rule's effective period,
+// when no working day lies within 31 days, or for a malformed rule.
+// kLastWorkingDay: the nominal day is the month's last calendar day (so an
+// occurrence keeps its identity if the holiday calendar changes) and the
+// search always goes back, whatever `shift` says.
 std::optional<Occurrence> OccurrenceInMonth(const MeetingRule& rule,
                                             const WorkingCalendar& calendar,
                                             int year, int month);
@@ -96,6 +102,12 @@ std::optional<Occurrence> OccurrenceInMonth(const MeetingRule& rule,
 // occurrence per month from the version effective on the month's nominal
 // day, sorted by day. Occurrences whose shifted day falls outside [from,
 // to] are dropped.
+// A version "is effective on the month's nominal day" when its own nominal
+// day that month lies in its own period; if several are, the latest
+// effective_from wins (then the higher version, then the higher id); if
+// none is (v1 "day 20" until the 15th, v2 "day 10" from the 16th), that
+// month has no occurrence. Meetings of the months just outside [from, to]
+// that a shift moves inside are included.
 std::vector<Occurrence> ExpandSchedule(const std::vector<MeetingRule>& rules,
                                        const WorkingCalendar& calendar,
                                        absl::CivilDay from, absl::CivilDay to);
@@ -105,9 +117,9 @@ std::vector<Occurrence> ExpandSchedule(const std::vector<MeetingRule>& rules,
 
 // Where a rule was set.
 struct RuleScope {
-  int64_t organization_id = 0;  // the cell itself, or a committee
-  bool for_cell_itself = false; // set by the cell for itself
-  int category = 0;             // a cell category (0: any category)
+  int64_t organization_id = 0;   // the cell itself, or a committee
+  bool for_cell_itself = false;  // set by the cell for itself
+  int category = 0;              // a cell category (0: any category)
 };
 
 struct ScopedRule {
@@ -122,6 +134,12 @@ struct ScopedRule {
 // category or outside the ancestry are dropped. Within the winning scope all
 // versions are returned (their periods decide per month); a month with no
 // version in the winning scope falls back to the next scope.
+// A scope "covers" a month when one of its versions has its nominal day that
+// month inside its period (so a "5th Friday" rule falls back in months
+// without one). The result, most specific first, is ready for
+// ExpandSchedule over the same [from, to]: a version is returned as is when
+// it decides every month it could, otherwise as copies trimmed to the runs
+// of months it decides; versions that decide no month are left out.
 std::vector<MeetingRule> ApplicableRules(const std::vector<ScopedRule>& rules,
                                          const std::vector<int64_t>& ancestors,
                                          int category, absl::CivilDay from,
@@ -169,7 +187,8 @@ struct AttendanceEntry {
 };
 
 struct HeldMeeting {
-  absl::CivilDay nominal_day;  // the occurrence it fulfils (0-day if extra)
+  absl::CivilDay nominal_day;  // the occurrence it fulfils (0-day if extra:
+                               // then it counts for the day it was held)
   absl::CivilDay day;          // when it was held
   MeetingKind kind = MeetingKind::kRegular;
   absl::CivilMinute start;
@@ -205,8 +224,8 @@ struct MonthCompliance {
 
 struct QuarterCompliance {
   int year = 0;
-  int quarter = 0;            // 1..4
-  bool thematic_held = false; // a thematic or combined meeting that quarter
+  int quarter = 0;             // 1..4
+  bool thematic_held = false;  // a thematic or combined meeting that quarter
 };
 
 // Months and quarters in [from, to] (whole months/quarters touched by the
@@ -239,13 +258,17 @@ struct AbsenceAlert {
 // and year with >= 3 distinct months; kExcusedStreak once per member for
 // each streak of > 3 consecutive meetings (by day) of absences with reason.
 // Meetings where a member has no entry break nothing and count nothing.
-std::vector<AbsenceAlert> AbsenceLedger(const std::vector<HeldMeeting>& records);
+// Months are the records' nominal months (as for compliance); a streak's
+// year is that of its last meeting; any mark other than absent-with-reason
+// ends a streak. Sorted by member, unexcused before streaks, then year.
+std::vector<AbsenceAlert> AbsenceLedger(
+    const std::vector<HeldMeeting>& records);
 
 // ---------------------------------------------------------------------------
 // Calendar export (RFC 5545).
 
 struct CalendarEvent {
-  std::string uid;      // stable: "<cell>-<nominal day>@chibo"
+  std::string uid;          // stable: "<cell>-<nominal day>@chibo"
   absl::CivilMinute start;  // Asia/Ho_Chi_Minh local time
   int minutes = 90;
   std::string summary;
@@ -256,6 +279,11 @@ struct CalendarEvent {
 // A VCALENDAR with a VTIMEZONE for Asia/Ho_Chi_Minh (UTC+7, no DST) and one
 // VEVENT per event: CRLF line ends, lines folded at 75 octets without
 // splitting UTF-8 sequences, text escaped (\\ \; \, \n). `stamp` is DTSTAMP.
+// Every event is STATUS:CONFIRMED; a postponed one also carries
+// X-CHIBO-POSTPONED:TRUE and a note ("Đã hoãn: họp lúc 14:00 ngày
+// 10/03/2025") appended to its DESCRIPTION, which ParseICalendar removes.
+// CR LF and lone CR in text become newlines; other control characters but
+// TAB are dropped; negative minutes are written as 0.
 std::string ExportICalendar(const std::string& calendar_name,
                             const std::vector<CalendarEvent>& events,
                             absl::Time stamp);
