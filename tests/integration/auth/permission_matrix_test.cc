@@ -157,19 +157,26 @@ grpc::Status Call(int port, const MethodDescriptor* method,
 // A fingerprint of every table: equal before and after means nothing was
 // written.
 std::string Snapshot(testing::TestDatabase& db) {
+  // Row counts of every table, plus version sums (every update bumps one).
+  static constexpr const char* kQueries[] = {
+      "SELECT COUNT(*) FROM organizations",
+      "SELECT COUNT(*) FROM organization_parents",
+      "SELECT COUNT(*) FROM members",
+      "SELECT COUNT(*) FROM member_statuses",
+      "SELECT COUNT(*) FROM memberships",
+      "SELECT COUNT(*) FROM positions",
+      "SELECT COUNT(*) FROM cadres",
+      "SELECT COUNT(*) FROM outbox",
+      "SELECT COUNT(*) FROM idempotency_keys",
+      "SELECT COALESCE(SUM(version), 0) FROM organizations",
+      "SELECT COALESCE(SUM(version), 0) FROM members",
+      "SELECT COALESCE(SUM(version), 0) FROM positions",
+      "SELECT COALESCE(SUM(version), 0) FROM cadres",
+  };
   std::string snapshot;
-  for (const char* table :
-       {"organizations", "organization_parents", "members", "member_statuses",
-        "memberships", "positions", "cadres", "outbox", "idempotency_keys"}) {
-    auto count = db.QueryInt(absl::StrCat("SELECT COUNT(*) FROM ", table));
-    absl::StrAppend(&snapshot, table, ":", count.ok() ? *count : -1, ";");
-  }
-  // Every update bumps a version.
-  for (const char* table :
-       {"organizations", "members", "positions", "cadres"}) {
-    auto versions = db.QueryInt(
-        absl::StrCat("SELECT COALESCE(SUM(version), 0) FROM ", table));
-    absl::StrAppend(&snapshot, table, "@", versions.ok() ? *versions : -1, ";");
+  for (const char* query : kQueries) {
+    auto value = db.QueryInt(query);
+    absl::StrAppend(&snapshot, value.ok() ? *value : -1, ";");
   }
   return snapshot;
 }
