@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <optional>
+
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -23,6 +25,9 @@ ABSL_FLAG(std::string, tls_cert_file, "",
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for TLS.");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA that signs client certificates (mTLS).");
+ABSL_FLAG(std::string, registry_address, "",
+          "host:port of the registry, for services that ask it (scheduling, "
+          "supervision, evaluation).");
 ABSL_FLAG(std::string, tls_identities_file, "",
           "JSON map from client certificate common name to subject, role "
           "and scope.");
@@ -101,16 +106,29 @@ bool ServiceRuntime::InitSecurity(const ServiceDefinition& service) {
   credentials_ = *credentials;
 
   const std::string keys_path = absl::GetFlag(FLAGS_auth_keys_file);
-  std::function<bool(const Caller&, int64_t)> visible;
+  std::optional<auth::KeySet> keys;
   if (!keys_path.empty()) {
-    auto keys = IsDirectory(keys_path)
-                    ? auth::LoadKeySetFromDirectory(keys_path)
-                    : auth::LoadKeySetFromFile(keys_path);
-    if (!keys.ok()) {
+    auto loaded = IsDirectory(keys_path)
+                      ? auth::LoadKeySetFromDirectory(keys_path)
+                      : auth::LoadKeySetFromFile(keys_path);
+    if (!loaded.ok()) {
       Log(LogLevel::kError, "cannot load auth keys",
-          {{"error", keys.status().message()}});
+          {{"error", loaded.status().message()}});
       return false;
     }
+    keys = *std::move(loaded);
+  } else if (!absl::GetFlag(FLAGS_insecure_dev)) {
+    Log(LogLevel::kError,
+        "no authentication configured: pass --auth_keys_file (or "
+        "--insecure_dev for local development only)");
+    return false;
+  }
+  if (service.uses_registry && !InitRegistryClient(service, keys)) {
+    return false;
+  }
+
+  std::function<bool(const Caller&, int64_t)> visible;
+  if (keys) {
     auto identities = auth::LoadCertificateIdentities(
         absl::GetFlag(FLAGS_tls_identities_file));
     if (!identities.ok()) {
@@ -119,38 +137,54 @@ bool ServiceRuntime::InitSecurity(const ServiceDefinition& service) {
       return false;
     }
     oracle_ = std::make_unique<auth::CachedScopeOracle>(
-        service.make_oracle(*pool_), absl::Seconds(60));
-    if (service.tree_changes != nullptr) {
+        service.make_oracle(*this), absl::Seconds(60));
+    if (service.tree_changes) {
       auth::CachedScopeOracle* oracle = oracle_.get();
       tree_follower_ = std::make_unique<ChangeFollower>(
-          service.tree_changes(*pool_),
+          service.tree_changes(*this),
           [oracle](const chibo::feed::v1::Change& change) {
             if (ChangesTheTree(change)) oracle->Invalidate();
           },
           absl::Seconds(1));
     }
     auto authorizer = std::make_unique<auth::TokenAuthorizer>(
-        *std::move(keys), oracle_.get(), *std::move(identities));
+        *keys, oracle_.get(), *std::move(identities));
     const auth::TokenAuthorizer* raw = authorizer.get();
     visible = [raw](const Caller& caller, int64_t organization) {
       return raw->MaySee(caller, organization);
     };
     authorizer_ = std::move(authorizer);
     Log(LogLevel::kInfo, "authentication on", {{"keys", keys_path}});
-  } else if (absl::GetFlag(FLAGS_insecure_dev)) {
+  } else {
     Log(LogLevel::kWarning,
         "INSECURE: --insecure_dev is set; every caller is treated as a "
         "system admin without a token. Never run this in production.");
     authorizer_ = std::make_unique<InsecureDevAuthorizer>();
-  } else {
-    Log(LogLevel::kError,
-        "no authentication configured: pass --auth_keys_file (or "
-        "--insecure_dev for local development only)");
-    return false;
   }
   gate_ = std::make_unique<RpcGate>(authorizer_.get());
   feed_ = std::make_unique<ChangeFeedService>(pool_.get(), gate_.get(),
                                               std::move(visible));
+  return true;
+}
+
+bool ServiceRuntime::InitRegistryClient(
+    const ServiceDefinition& service, const std::optional<auth::KeySet>& keys) {
+  const std::string address = absl::GetFlag(FLAGS_registry_address);
+  if (address.empty()) {
+    Log(LogLevel::kError,
+        absl::StrCat("chibo-", service.name,
+                     " needs --registry_address (host:port of the registry)"));
+    return false;
+  }
+  if (keys) {
+    identity_ = std::make_unique<auth::ServiceIdentity>(service.name, *keys);
+  }
+  // Plaintext between pods; the bearer token carries the identity. The
+  // channel connects lazily, so the registry may start after us.
+  registry_ = std::make_unique<RegistryClient>(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
+      identity_.get());
+  Log(LogLevel::kInfo, "registry client", {{"address", address}});
   return true;
 }
 

@@ -3,27 +3,36 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/auth/key_set.h"
 #include "common/auth/scope_oracle.h"
+#include "common/auth/service_identity.h"
 #include "common/change_feed_service.h"
 #include "common/change_follower.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
+#include "common/registry_client.h"
 #include "common/rpc.h"
 #include "grpcpp/grpcpp.h"
 
 namespace chibo {
 
 // What distinguishes one service's runtime from another's.
+class ServiceRuntime;
+
 struct ServiceDefinition {
   std::string name;  // "registry"
   const std::vector<Migration>* migrations = nullptr;
+  // Asks the registry (--registry_address): registry() is then set.
+  bool uses_registry = false;
   // Answers scope checks about the organisation tree.
-  std::function<std::unique_ptr<auth::ScopeOracle>(MysqlPool&)> make_oracle;
+  std::function<std::unique_ptr<auth::ScopeOracle>(ServiceRuntime&)>
+      make_oracle;
   // Where tree changes appear (to invalidate cached ancestors).
-  ChangeFollower::Source (*tree_changes)(MysqlPool&) = nullptr;
+  std::function<ChangeFollower::Source(ServiceRuntime&)> tree_changes;
 };
 
 // What every service's main() needs, built once from the flags: logging,
@@ -43,6 +52,8 @@ class ServiceRuntime {
 
   MysqlPool& pool() { return *pool_; }
   const RpcGate& gate() const { return *gate_; }
+  // Null unless the service definition uses_registry.
+  RegistryClient* registry() { return registry_.get(); }
 
   // Serves `services` plus the change feed until SIGTERM/SIGINT, then
   // drains. Returns the process exit code.
@@ -51,8 +62,12 @@ class ServiceRuntime {
  private:
   ServiceRuntime() = default;
   bool InitSecurity(const ServiceDefinition& service);
+  bool InitRegistryClient(const ServiceDefinition& service,
+                          const std::optional<auth::KeySet>& keys);
 
   std::unique_ptr<MysqlPool> pool_;
+  std::unique_ptr<auth::ServiceIdentity> identity_;
+  std::unique_ptr<RegistryClient> registry_;
   std::unique_ptr<auth::CachedScopeOracle> oracle_;
   std::unique_ptr<ChangeFollower> tree_follower_;
   std::unique_ptr<Authorizer> authorizer_;

@@ -9,11 +9,15 @@ namespace {
 
 constexpr char kRegistry[] = "chibo.registry.v1.RegistryService/";
 constexpr char kFeed[] = "chibo.feed.v1.ChangeFeedService/";
+constexpr char kScheduling[] = "chibo.scheduling.v1.SchedulingService/";
 
 Target Org(const char* path) { return {path, "organizations"}; }
 Target Member(const char* path) { return {path, "members"}; }
 Target Position(const char* path) { return {path, "positions"}; }
 Target Cadre(const char* path) { return {path, "cadres"}; }
+Target Rule(const char* path) { return {path, "meetingRules"}; }
+Target Meeting(const char* path) { return {path, "meetings"}; }
+Target Task(const char* path) { return {path, "tasks"}; }
 Target Code(const char* path) {
   return {path, "organizations", TargetKind::kExternalCode};
 }
@@ -59,6 +63,26 @@ const Table& PermissionTable() {
     Add(*t, kRegistry, "CreateCadre", w, {Org("cadre.committee")});
     Add(*t, kRegistry, "ListCadres", r, {Org("committee")});
     Add(*t, kRegistry, "DeleteCadre", w, {Cadre("name")});
+    // chibo.scheduling.v1
+    Add(*t, kScheduling, "CreateMeetingRule", w, {Org("rule.organization")});
+    Add(*t, kScheduling, "GetMeetingRule", r, {Rule("name")});
+    Add(*t, kScheduling, "ListMeetingRules", r, {Org("organization")});
+    Add(*t, kScheduling, "ReviseMeetingRule", w, {Rule("name")});
+    // Holidays are national reference data: only unscoped callers (system
+    // admin, services) set them; every role reads them.
+    Add(*t, kScheduling, "SetHolidayCalendar", w, {});
+    Add(*t, kScheduling, "GetHolidayCalendar", Access::kReference, {});
+    Add(*t, kScheduling, "ListMeetings", r, {Org("organization")});
+    Add(*t, kScheduling, "PostponeMeeting", w, {Org("cell")});
+    Add(*t, kScheduling, "RecordMeeting", w, {Org("record.cell")});
+    Add(*t, kScheduling, "GetMeetingRecord", r, {Meeting("name")});
+    Add(*t, kScheduling, "ListTasks", r, {Org("cell")});
+    Add(*t, kScheduling, "UpdateTask", w, {Task("task.name")});
+    Add(*t, kScheduling, "CreateTopic", w, {Org("topic.organization")});
+    Add(*t, kScheduling, "ListTopics", r, {Org("organization")});
+    Add(*t, kScheduling, "GetPlanCompletion", r, {Org("organization")});
+    Add(*t, kScheduling, "GetComplianceReport", r, {Org("organization")});
+    Add(*t, kScheduling, "ExportCalendar", r, {Org("cell")});
     // chibo.feed.v1, served by every service over its own outbox.
     Add(*t, kFeed, "ListChanges", Access::kFeed, {});
     Add(*t, kFeed, "WatchChanges", Access::kFeed, {});
@@ -87,6 +111,7 @@ bool RoleMayAccess(Role role, Access access) {
   switch (access) {
     case Access::kRead:
     case Access::kFeed:
+    case Access::kReference:
       return true;
     case Access::kWrite:
       return role == Role::kSystemAdmin || role == Role::kCommitteeOffice ||

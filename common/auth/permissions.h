@@ -16,6 +16,8 @@ enum class Access {
            // service
   kBulk,   // system admin, integration, service
   kFeed,   // every role; each change is filtered by the caller's scope
+  kReference,  // every role, no scope: reference data of no organisation
+               // (holiday calendars)
 };
 
 // How a request field names the organisation(s) a call touches.

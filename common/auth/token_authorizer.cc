@@ -120,7 +120,8 @@ absl::StatusOr<Caller> TokenAuthorizer::Admit(
         "role ", caller.role, " may not call ", method,
         permission->access == Access::kBulk ? " (bulk import)" : " (a write)"));
   }
-  if (IsUnscoped(caller) || permission->access == Access::kFeed) {
+  if (IsUnscoped(caller) || permission->access == Access::kFeed ||
+      permission->access == Access::kReference) {
     return caller;
   }
   ASSIGN_OR_RETURN(int64_t scope_id,

@@ -16,10 +16,13 @@ int main(int argc, char** argv) {
   chibo::ServiceDefinition definition;
   definition.name = "registry";
   definition.migrations = &chibo::RegistryMigrations();
-  definition.make_oracle = [](chibo::MysqlPool& pool) {
-    return std::make_unique<chibo::registry::RegistryScopeOracle>(&pool);
+  definition.make_oracle = [](chibo::ServiceRuntime& runtime) {
+    return std::make_unique<chibo::registry::RegistryScopeOracle>(
+        &runtime.pool());
   };
-  definition.tree_changes = chibo::registry::LocalTreeChanges;
+  definition.tree_changes = [](chibo::ServiceRuntime& runtime) {
+    return chibo::registry::LocalTreeChanges(runtime.pool());
+  };
   int exit_code = 0;
   auto runtime =
       chibo::ServiceRuntime::Init(argc, argv, definition, &exit_code);

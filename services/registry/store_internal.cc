@@ -14,31 +14,6 @@
 
 namespace chibo::registry {
 
-std::string DateOut(const std::string& sql_date) {
-  return sql_date == "9999-12-31" ? "" : sql_date;
-}
-
-absl::CivilDay DateIn(const std::string& sql_date) {
-  auto parsed = ParseDate(sql_date, "date");
-  return parsed.ok() ? *parsed : kOpenEnd;
-}
-
-int64_t LastInsertId(DbConnection& db) {
-  std::unique_ptr<sql::ResultSet> row(
-      db.Prepare("SELECT LAST_INSERT_ID()").executeQuery());
-  row->next();
-  return row->getInt64(1);
-}
-
-void SetNullableString(sql::PreparedStatement& statement, int index,
-                       const std::string& value) {
-  if (value.empty()) {
-    statement.setNull(index, 0);
-  } else {
-    statement.setString(index, value);
-  }
-}
-
 std::optional<OrgInfo> LockOrganization(DbConnection& db, int64_t id) {
   sql::PreparedStatement& query = db.Prepare(
       "SELECT id, level, parent_id, province_id, valid_from, valid_to, "

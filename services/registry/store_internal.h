@@ -12,6 +12,7 @@
 #include "absl/time/civil_time.h"
 #include "chibo/registry/v1/registry.pb.h"
 #include "common/mysql_pool.h"
+#include "common/sql_rows.h"
 
 namespace sql {
 class PreparedStatement;
@@ -52,16 +53,6 @@ void ReadOrganization(sql::ResultSet& row, v1::Organization* out);
 // Loads member `id` with the cell and status it has on `today`.
 absl::Status LoadMember(DbConnection& db, int64_t id, absl::CivilDay today,
                         v1::Member* out);
-
-// "9999-12-31" -> "" (open-ended), other dates unchanged.
-std::string DateOut(const std::string& sql_date);
-absl::CivilDay DateIn(const std::string& sql_date);
-
-int64_t LastInsertId(DbConnection& db);
-
-// Binds `value`, or NULL when it is empty (optional unique columns).
-void SetNullableString(sql::PreparedStatement& statement, int index,
-                       const std::string& value);
 
 }  // namespace chibo::registry
 

@@ -111,23 +111,6 @@ absl::Status ValidateOrganizationRow(const v1::OrganizationRow& row) {
   return ValidatePeriod(row.valid_from(), row.valid_to(), "valid_to");
 }
 
-absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask,
-                                const std::set<std::string>& allowed) {
-  if (mask.paths_size() == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("update_mask: is required; updatable fields: ",
-                     absl::StrJoin(allowed, ", ")));
-  }
-  for (const std::string& path : mask.paths()) {
-    if (allowed.count(path) == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask: \"", path, "\" cannot be updated; updatable fields: ",
-          absl::StrJoin(allowed, ", ")));
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ValidateMemberFields(const v1::Member& member,
                                   const google::protobuf::FieldMask& mask) {
   for (const std::string& path : mask.paths()) {

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "chibo/registry/v1/registry.pb.h"
+#include "common/update_mask.h"
 #include "google/protobuf/field_mask.pb.h"
 
 namespace chibo::registry {
@@ -27,11 +28,6 @@ absl::Status ValidatePeriod(absl::string_view from, absl::string_view to,
 absl::Status ValidateNewOrganization(const v1::Organization& organization);
 absl::Status ValidateOrganizationRow(const v1::OrganizationRow& row);
 absl::Status ValidateNewMember(const v1::Member& member);
-
-// Every path must be in `allowed`; an empty mask is rejected so that a
-// client never overwrites fields it did not mean to.
-absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask,
-                                const std::set<std::string>& allowed);
 
 // Checks the fields of `member` named in `mask`.
 absl::Status ValidateMemberFields(const v1::Member& member,

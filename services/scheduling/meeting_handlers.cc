@@ -1,0 +1,261 @@
+// The schedule, postponements and tasks.
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/dates.h"
+#include "common/paging.h"
+#include "common/resource_name.h"
+#include "common/status_macros.h"
+#include "common/update_mask.h"
+#include "services/scheduling/proto_codec.h"
+#include "services/scheduling/scheduling_service.h"
+
+namespace chibo::scheduling {
+namespace {
+
+// How far beyond a period to load: a working-day shift or a postponement
+// can move a meeting across a month boundary.
+constexpr int kMarginDays = 70;
+constexpr int kMaxListDays = 800;
+
+absl::Status CheckAssignee(absl::string_view assignee,
+                           absl::string_view field) {
+  if (ParseResourceId(assignee, "members", field).ok() ||
+      ParseResourceId(assignee, "organizations", field).ok()) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, ": must be a member (members/{id}) or a party group "
+             "(organizations/{id})"));
+}
+
+}  // namespace
+
+absl::Status ParsePeriod(absl::string_view start_text,
+                         absl::string_view end_text, int max_days,
+                         absl::CivilDay* start, absl::CivilDay* end) {
+  if (start_text.empty()) {
+    return absl::InvalidArgumentError("start_date: is required");
+  }
+  if (end_text.empty()) {
+    return absl::InvalidArgumentError("end_date: is required");
+  }
+  ASSIGN_OR_RETURN(*start, ParseDate(start_text, "start_date"));
+  ASSIGN_OR_RETURN(*end, ParseDate(end_text, "end_date"));
+  if (*end < *start) {
+    return absl::InvalidArgumentError("end_date: must not be before start_date");
+  }
+  if (*end - *start > max_days) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("end_date: the period is at most ", max_days, " days"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LoadedHolidays> SchedulingServiceImpl::LoadHolidays(
+    const CallContext& call, absl::CivilDay from, absl::CivilDay to) {
+  return store_->LoadHolidays(call, static_cast<int>(from.year()) - 1,
+                              static_cast<int>(to.year()) + 1);
+}
+
+absl::StatusOr<CellData> SchedulingServiceImpl::LoadCell(
+    const CallContext& call, const OrgInfo& cell, absl::CivilDay from,
+    absl::CivilDay to) {
+  const absl::CivilDay wide_from = from - kMarginDays;
+  const absl::CivilDay wide_to = to + kMarginDays;
+  CellData data;
+  data.cell = cell;
+  ASSIGN_OR_RETURN(
+      std::vector<ScopedRule> scoped,
+      store_->LoadRules(call, std::set<int64_t>(cell.ancestors.begin(),
+                                                cell.ancestors.end())));
+  data.rules = ApplicableRules(scoped, cell.ancestors, cell.category,
+                               wide_from, wide_to);
+  ASSIGN_OR_RETURN(data.postponements, store_->LoadPostponements(
+                                           call, cell.id, wide_from, wide_to));
+  ASSIGN_OR_RETURN(data.records,
+                   store_->LoadRecords(call, cell.id, wide_from, wide_to));
+  return data;
+}
+
+grpc::Status SchedulingServiceImpl::ListMeetings(
+    grpc::ServerContext* context, const v1::ListMeetingsRequest* request,
+    v1::ListMeetingsResponse* response) {
+  return gate_->Serve(
+      context, Method("ListMeetings"), *request,
+      [&](const CallContext& call) -> absl::Status {
+        ASSIGN_OR_RETURN(const int64_t org_id,
+                         ParseResourceId(request->organization(),
+                                         "organizations", "organization"));
+        absl::CivilDay from, to;
+        RETURN_IF_ERROR(ParsePeriod(request->start_date(),
+                                    request->end_date(), kMaxListDays, &from,
+                                    &to));
+        ASSIGN_OR_RETURN(const int limit,
+                         NormalizePageSize(request->page_size()));
+        const std::string filter_key =
+            absl::StrCat("meetings|", org_id, "|", FormatDate(from), "|",
+                         FormatDate(to));
+        ASSIGN_OR_RETURN(PageCursor cursor,
+                         DecodePageToken(request->page_token(), filter_key));
+        ASSIGN_OR_RETURN(std::vector<OrgInfo> cells,
+                         directory_->CellsUnder(call, org_id, "organization"));
+        ASSIGN_OR_RETURN(LoadedHolidays holidays,
+                         LoadHolidays(call, from, to));
+        const absl::CivilDay today = TodayInVietnam();
+        int served = 0;
+        int64_t last_served = 0;
+        for (const OrgInfo& cell : cells) {
+          if (cell.id <= cursor.after_id) continue;
+          if (served == limit) {
+            response->set_next_page_token(
+                EncodePageToken(last_served, filter_key));
+            break;
+          }
+          ++served;
+          last_served = cell.id;
+          ASSIGN_OR_RETURN(CellData data, LoadCell(call, cell, from, to));
+          for (v1::Meeting& meeting :
+               BuildMeetings(data, holidays.calendar, from, to, today)) {
+            *response->add_meetings() = std::move(meeting);
+          }
+        }
+        for (const std::string& version : holidays.versions) {
+          response->add_holiday_calendars(version);
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status SchedulingServiceImpl::PostponeMeeting(
+    grpc::ServerContext* context, const v1::PostponeMeetingRequest* request,
+    v1::Postponement* response) {
+  return gate_->Serve(
+      context, Method("PostponeMeeting"), *request,
+      [&](const CallContext& call) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            const int64_t cell_id,
+            ParseResourceId(request->cell(), "organizations", "cell"));
+        if (request->nominal_date().empty()) {
+          return absl::InvalidArgumentError("nominal_date: is required");
+        }
+        ASSIGN_OR_RETURN(absl::CivilDay nominal,
+                         ParseDate(request->nominal_date(), "nominal_date"));
+        if (request->new_date().empty()) {
+          return absl::InvalidArgumentError("new_date: is required");
+        }
+        ASSIGN_OR_RETURN(absl::CivilDay new_day,
+                         ParseDate(request->new_date(), "new_date"));
+        if (request->reason().empty()) {
+          return absl::InvalidArgumentError(
+              "reason: is required (a postponement is announced with its "
+              "reason)");
+        }
+        RETURN_IF_ERROR(CheckText(request->reason(), "reason", 2000));
+        std::optional<int> new_minute;
+        if (!request->new_time().empty()) {
+          ASSIGN_OR_RETURN(new_minute,
+                           ParseTimeOfDay(request->new_time(), "new_time"));
+        }
+        ASSIGN_OR_RETURN(OrgInfo cell,
+                         directory_->GetCell(call, cell_id, "cell"));
+        ASSIGN_OR_RETURN(CellData data, LoadCell(call, cell, nominal, nominal));
+        ASSIGN_OR_RETURN(LoadedHolidays holidays,
+                         LoadHolidays(call, nominal, nominal));
+        std::optional<Occurrence> occurrence =
+            FindOccurrence(data.rules, holidays.calendar, nominal);
+        if (!occurrence) {
+          return absl::NotFoundError(absl::StrCat(
+              "nominal_date: ", request->cell(), " has no meeting with "
+              "nominal date ", FormatDate(nominal),
+              " under its rules (ListMeetings gives the nominal dates)"));
+        }
+        return store_->Postpone(call, *request, cell_id, nominal,
+                                occurrence->day, new_day,
+                                new_minute.value_or(occurrence->start_minute),
+                                response);
+      });
+}
+
+grpc::Status SchedulingServiceImpl::GetMeetingRecord(
+    grpc::ServerContext* context, const v1::GetMeetingRecordRequest* request,
+    v1::MeetingRecord* response) {
+  return gate_->Serve(
+      context, Method("GetMeetingRecord"), *request,
+      [&](const CallContext& call) -> absl::Status {
+        ASSIGN_OR_RETURN(const int64_t id,
+                         ParseResourceId(request->name(), "meetings", "name"));
+        return store_->GetRecord(call, id, response);
+      });
+}
+
+grpc::Status SchedulingServiceImpl::ListTasks(
+    grpc::ServerContext* context, const v1::ListTasksRequest* request,
+    v1::ListTasksResponse* response) {
+  return gate_->Serve(
+      context, Method("ListTasks"), *request,
+      [&](const CallContext& call) -> absl::Status {
+        // Answered from our own tables alone: works while the registry is
+        // down.
+        ASSIGN_OR_RETURN(
+            const int64_t cell_id,
+            ParseResourceId(request->cell(), "organizations", "cell"));
+        ASSIGN_OR_RETURN(const int limit,
+                         NormalizePageSize(request->page_size()));
+        const std::string filter_key =
+            absl::StrCat("tasks|", cell_id, "|", request->open_only());
+        ASSIGN_OR_RETURN(PageCursor cursor,
+                         DecodePageToken(request->page_token(), filter_key));
+        bool more = false;
+        RETURN_IF_ERROR(store_->ListTasks(call, cell_id, request->open_only(),
+                                          cursor.after_id, limit, response,
+                                          &more));
+        if (more) {
+          response->set_next_page_token(EncodePageToken(
+              *ParseResourceId(response->tasks().rbegin()->name(), "tasks",
+                               "name"),
+              filter_key));
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status SchedulingServiceImpl::UpdateTask(
+    grpc::ServerContext* context, const v1::UpdateTaskRequest* request,
+    v1::Task* response) {
+  return gate_->Serve(
+      context, Method("UpdateTask"), *request,
+      [&](const CallContext& call) -> absl::Status {
+        const v1::Task& task = request->task();
+        ASSIGN_OR_RETURN(const int64_t id,
+                         ParseResourceId(task.name(), "tasks", "task.name"));
+        RETURN_IF_ERROR(ValidateUpdateMask(
+            request->update_mask(), {"status", "due_date", "title",
+                                     "assignee"}));
+        for (const std::string& path : request->update_mask().paths()) {
+          if (path == "status" &&
+              (task.status() == v1::TASK_STATUS_UNSPECIFIED ||
+               !v1::TaskStatus_IsValid(task.status()))) {
+            return absl::InvalidArgumentError(
+                "task.status: must be OPEN, IN_PROGRESS, DONE or CANCELLED");
+          }
+          if (path == "due_date") {
+            RETURN_IF_ERROR(ParseDate(task.due_date(), "task.due_date").status());
+          }
+          if (path == "title" &&
+              (task.title().empty() || task.title().size() > 1024)) {
+            return absl::InvalidArgumentError(
+                "task.title: 1..1024 bytes of text");
+          }
+          if (path == "title") {
+            RETURN_IF_ERROR(CheckText(task.title(), "task.title", 1024));
+          }
+          if (path == "assignee") {
+            RETURN_IF_ERROR(CheckAssignee(task.assignee(), "task.assignee"));
+          }
+        }
+        return store_->UpdateTask(call, *request, id, response);
+      });
+}
+
+}  // namespace chibo::scheduling

@@ -1,0 +1,559 @@
+// Postponements, meeting records (documents, attendance, tasks, topics).
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/dates.h"
+#include "common/etag.h"
+#include "common/idempotency.h"
+#include "common/outbox.h"
+#include "common/resource_name.h"
+#include "common/sql_rows.h"
+#include "common/sql_time.h"
+#include "common/status_macros.h"
+#include "services/scheduling/proto_codec.h"
+#include "services/scheduling/store.h"
+
+namespace chibo::scheduling {
+namespace {
+
+// "2025-03-01 14:00:00" (a DATETIME column) -> civil minute.
+absl::CivilMinute MinuteIn(const std::string& text) {
+  if (text.size() < 16) return absl::CivilMinute();
+  std::string iso = text.substr(0, 16);
+  iso[10] = 'T';
+  auto parsed = ParseLocalDateTime(iso, "time");
+  return parsed.ok() ? *parsed : absl::CivilMinute();
+}
+
+std::string MinuteOut(absl::CivilMinute minute) {
+  std::string text = FormatLocalDateTime(minute);
+  text[10] = ' ';
+  return absl::StrCat(text, ":00");
+}
+
+void ReadPostponement(sql::ResultSet& row, v1::Postponement* out) {
+  out->set_name(ResourceName("postponements", row.getInt64("id")));
+  out->set_cell(ResourceName("organizations", row.getInt64("cell_id")));
+  out->set_nominal_date(row.getString("nominal_day"));
+  out->set_sequence(row.getInt("sequence"));
+  out->set_previous_date(row.getString("previous_day"));
+  out->set_new_date(row.getString("new_day"));
+  out->set_new_time(FormatTimeOfDay(row.getInt("new_start_minute")));
+  out->set_reason(row.getString("reason"));
+  out->set_reported_by(row.getString("reported_by"));
+  *out->mutable_report_time() = SqlToTimestamp(row.getString("report_time"));
+}
+
+constexpr char kPostponementColumns[] =
+    "id, cell_id, nominal_day, sequence, previous_day, new_day, "
+    "new_start_minute, reason, reported_by, report_time";
+
+void ReadTask(sql::ResultSet& row, v1::Task* out) {
+  out->set_name(ResourceName("tasks", row.getInt64("id")));
+  out->set_meeting(ResourceName("meetings", row.getInt64("meeting_id")));
+  out->set_cell(ResourceName("organizations", row.getInt64("cell_id")));
+  out->set_title(row.getString("title"));
+  out->set_assignee(row.getString("assignee"));
+  out->set_due_date(row.getString("due_day"));
+  out->set_status(static_cast<v1::TaskStatus>(row.getInt("status")));
+  out->set_etag(MakeEtag(row.getInt64("version")));
+}
+
+absl::Status LoadTask(DbConnection& db, int64_t id, bool lock, v1::Task* out,
+                      int64_t* version) {
+  sql::PreparedStatement& query =
+      lock ? db.Prepare(
+                 "SELECT id, meeting_id, cell_id, title, assignee, due_day, "
+                 "status, version FROM tasks WHERE id = ? FOR UPDATE")
+           : db.Prepare(
+                 "SELECT id, meeting_id, cell_id, title, assignee, due_day, "
+                 "status, version FROM tasks WHERE id = ?");
+  query.setInt64(1, id);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  if (!row->next()) {
+    return absl::NotFoundError(
+        absl::StrCat(ResourceName("tasks", id), " does not exist"));
+  }
+  ReadTask(*row, out);
+  *version = row->getInt64("version");
+  return absl::OkStatus();
+}
+
+// A document is in time when members could read it a full day before.
+bool InTime(absl::CivilMinute available, absl::CivilMinute start) {
+  return available != absl::CivilMinute() && available <= start - 24 * 60;
+}
+
+void LoadAttendance(DbConnection& db, int64_t meeting_id,
+                    std::vector<v1::Attendance>* out) {
+  sql::PreparedStatement& query = db.Prepare(
+      "SELECT member_id, mark, reason FROM attendance WHERE meeting_id = ? "
+      "ORDER BY member_id");
+  query.setInt64(1, meeting_id);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  while (row->next()) {
+    v1::Attendance entry;
+    entry.set_member(ResourceName("members", row->getInt64("member_id")));
+    entry.set_mark(static_cast<v1::AttendanceMark>(row->getInt("mark")));
+    entry.set_reason(row->getString("reason"));
+    out->push_back(std::move(entry));
+  }
+}
+
+std::vector<AttendanceEntry> ToRuleAttendance(
+    const std::vector<v1::Attendance>& attendance) {
+  std::vector<AttendanceEntry> entries;
+  for (const v1::Attendance& a : attendance) {
+    auto id = ParseResourceId(a.member(), "members", "member");
+    entries.push_back({id.ok() ? *id : 0, MarkFromProto(a.mark())});
+  }
+  return entries;
+}
+
+absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
+  sql::PreparedStatement& query = db.Prepare(
+      "SELECT id, cell_id, nominal_day, kind, form, start_time, end_time, "
+      "chair_member_id, secretary_member_id, guests, agenda, conclusions, "
+      "resolution, rule_id, rule_version, min_minutes, recorded_by, "
+      "create_time FROM meetings WHERE id = ?");
+  query.setInt64(1, id);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  if (!row->next()) {
+    return absl::NotFoundError(
+        absl::StrCat(ResourceName("meetings", id), " does not exist"));
+  }
+  out->Clear();
+  out->set_name(ResourceName("meetings", id));
+  out->set_cell(ResourceName("organizations", row->getInt64("cell_id")));
+  if (!row->isNull("nominal_day")) {
+    out->set_nominal_date(row->getString("nominal_day"));
+  }
+  out->set_kind(static_cast<v1::MeetingKind>(row->getInt("kind")));
+  out->set_form(static_cast<v1::MeetingForm>(row->getInt("form")));
+  const absl::CivilMinute start = MinuteIn(row->getString("start_time"));
+  const absl::CivilMinute end = MinuteIn(row->getString("end_time"));
+  out->set_start_time(FormatLocalDateTime(start));
+  out->set_end_time(FormatLocalDateTime(end));
+  if (!row->isNull("chair_member_id")) {
+    out->set_chair(ResourceName("members", row->getInt64("chair_member_id")));
+  }
+  if (!row->isNull("secretary_member_id")) {
+    out->set_secretary(
+        ResourceName("members", row->getInt64("secretary_member_id")));
+  }
+  const std::string guests = row->getString("guests");
+  for (absl::string_view guest :
+       absl::StrSplit(guests, '\n', absl::SkipEmpty())) {
+    out->add_guests(std::string(guest));
+  }
+  out->set_agenda(row->getString("agenda"));
+  out->set_conclusions(row->getString("conclusions"));
+  out->set_resolution(row->getString("resolution"));
+  if (row->getInt64("rule_id") != 0) {
+    out->set_rule(ResourceName("meetingRules", row->getInt64("rule_id")));
+    out->set_rule_version(row->getInt("rule_version"));
+  }
+  const int min_minutes = row->getInt("min_minutes");
+  out->set_recorded_by(row->getString("recorded_by"));
+  *out->mutable_create_time() = SqlToTimestamp(row->getString("create_time"));
+  const int length = static_cast<int>(end - start);
+  out->set_length_minutes(length);
+  out->set_meets_minimum_length(length >= min_minutes);
+
+  sql::PreparedStatement& docs = db.Prepare(
+      "SELECT number, issue_date, issuing_body, title, link, "
+      "available_time FROM meeting_documents WHERE meeting_id = ? "
+      "ORDER BY position");
+  docs.setInt64(1, id);
+  std::unique_ptr<sql::ResultSet> doc(docs.executeQuery());
+  while (doc->next()) {
+    v1::DocumentReference* d = out->add_documents();
+    d->set_number(doc->getString("number"));
+    if (!doc->isNull("issue_date")) d->set_issue_date(doc->getString(2));
+    d->set_issuing_body(doc->getString("issuing_body"));
+    d->set_title(doc->getString("title"));
+    d->set_link(doc->getString("link"));
+    if (!doc->isNull("available_time")) {
+      const absl::CivilMinute available =
+          MinuteIn(doc->getString("available_time"));
+      d->set_available_time(FormatLocalDateTime(available));
+      d->set_available_in_time(InTime(available, start));
+    }
+  }
+  std::vector<v1::Attendance> attendance;
+  LoadAttendance(db, id, &attendance);
+  for (auto& a : attendance) *out->add_attendance() = std::move(a);
+  out->set_attendance_rate(AttendanceRate(ToRuleAttendance(
+      {out->attendance().begin(), out->attendance().end()})));
+
+  sql::PreparedStatement& tasks = db.Prepare(
+      "SELECT id, meeting_id, cell_id, title, assignee, due_day, status, "
+      "version FROM tasks WHERE meeting_id = ? ORDER BY id");
+  tasks.setInt64(1, id);
+  std::unique_ptr<sql::ResultSet> task(tasks.executeQuery());
+  while (task->next()) ReadTask(*task, out->add_tasks());
+
+  sql::PreparedStatement& topics = db.Prepare(
+      "SELECT topic_id FROM meeting_topics WHERE meeting_id = ? "
+      "ORDER BY topic_id");
+  topics.setInt64(1, id);
+  std::unique_ptr<sql::ResultSet> topic(topics.executeQuery());
+  while (topic->next()) {
+    out->add_topics(ResourceName("topics", topic->getInt64(1)));
+  }
+  return absl::OkStatus();
+}
+
+// Locks the meeting's postponements (and the gap where the next would go)
+// and returns them, oldest first.
+std::vector<v1::Postponement> LockPostponements(DbConnection& db,
+                                                int64_t cell_id,
+                                                absl::CivilDay nominal_day) {
+  sql::PreparedStatement& query = db.Prepare(absl::StrCat(
+      "SELECT ", kPostponementColumns,
+      " FROM postponements WHERE cell_id = ? AND nominal_day = ? "
+      "ORDER BY sequence FOR UPDATE"));
+  query.setInt64(1, cell_id);
+  query.setString(2, FormatDate(nominal_day));
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  std::vector<v1::Postponement> out;
+  while (row->next()) {
+    out.emplace_back();
+    ReadPostponement(*row, &out.back());
+  }
+  return out;
+}
+
+std::optional<int64_t> RecordOf(DbConnection& db, int64_t cell_id,
+                                absl::CivilDay nominal_day) {
+  sql::PreparedStatement& query = db.Prepare(
+      "SELECT id FROM meetings WHERE cell_id = ? AND nominal_day = ?");
+  query.setInt64(1, cell_id);
+  query.setString(2, FormatDate(nominal_day));
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  if (!row->next()) return std::nullopt;
+  return row->getInt64(1);
+}
+
+}  // namespace
+
+absl::Status SchedulingStore::Postpone(
+    const CallContext& call, const v1::PostponeMeetingRequest& request,
+    int64_t cell_id, absl::CivilDay nominal_day, absl::CivilDay scheduled_day,
+    absl::CivilDay new_day, int new_start_minute, v1::Postponement* out) {
+  return IdempotentWrite(
+      *pool_, call, "postponing a meeting", request, out,
+      [&](DbConnection& db) -> absl::Status {
+        const std::vector<v1::Postponement> earlier =
+            LockPostponements(db, cell_id, nominal_day);
+        if (std::optional<int64_t> record =
+                RecordOf(db, cell_id, nominal_day)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "nominal_date: the meeting of ", FormatDate(nominal_day),
+              " was already held (", ResourceName("meetings", *record), ")"));
+        }
+        const absl::CivilDay due =
+            earlier.empty() ? scheduled_day : DateIn(earlier.back().new_date());
+        RETURN_IF_ERROR(CheckPostponement(due, new_day, TodayInVietnam()));
+        sql::PreparedStatement& insert = db.Prepare(
+            "INSERT INTO postponements (cell_id, nominal_day, sequence, "
+            "previous_day, new_day, new_start_minute, reason, reported_by, "
+            "report_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))");
+        insert.setInt64(1, cell_id);
+        insert.setString(2, FormatDate(nominal_day));
+        insert.setInt(3, static_cast<int>(earlier.size()) + 1);
+        insert.setString(4, FormatDate(due));
+        insert.setString(5, FormatDate(new_day));
+        insert.setInt(6, new_start_minute);
+        insert.setString(7, request.reason());
+        insert.setString(8, call.caller.on_behalf_of.empty()
+                                ? call.caller.subject
+                                : call.caller.on_behalf_of);
+        insert.executeUpdate();
+        sql::PreparedStatement& query = db.Prepare(absl::StrCat(
+            "SELECT ", kPostponementColumns, " FROM postponements WHERE id = ?"));
+        query.setInt64(1, LastInsertId(db));
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        row->next();
+        ReadPostponement(*row, out);
+        AppendChange(db, call, {out->name(), "postponed", cell_id, out});
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<std::map<absl::CivilDay, std::vector<StoredPostponement>>>
+SchedulingStore::LoadPostponements(const CallContext& call, int64_t cell_id,
+                                   absl::CivilDay from, absl::CivilDay to) {
+  std::map<absl::CivilDay, std::vector<StoredPostponement>> out;
+  RETURN_IF_ERROR(WithConnection(
+      *pool_, call.deadline, "loading postponements", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query = db.Prepare(absl::StrCat(
+            "SELECT ", kPostponementColumns,
+            " FROM postponements WHERE cell_id = ? AND nominal_day BETWEEN "
+            "? AND ? ORDER BY nominal_day, sequence"));
+        query.setInt64(1, cell_id);
+        query.setString(2, FormatDate(from));
+        query.setString(3, FormatDate(to));
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        while (row->next()) {
+          StoredPostponement p;
+          ReadPostponement(*row, &p.proto);
+          p.rule.nominal_day = DateIn(p.proto.nominal_date());
+          p.rule.new_day = DateIn(p.proto.new_date());
+          p.rule.new_start_minute = row->getInt("new_start_minute");
+          p.rule.sequence = p.proto.sequence();
+          out[p.rule.nominal_day].push_back(std::move(p));
+        }
+        return absl::OkStatus();
+      }));
+  return out;
+}
+
+absl::Status SchedulingStore::RecordMeeting(
+    const CallContext& call, const v1::RecordMeetingRequest& request,
+    const NewRecord& record, v1::MeetingRecord* out) {
+  const v1::MeetingRecord& r = request.record();
+  return IdempotentWrite(
+      *pool_, call, "recording a meeting", request, out,
+      [&](DbConnection& db) -> absl::Status {
+        if (record.nominal_day) {
+          // Serialises with a concurrent postponement of the same meeting.
+          LockPostponements(db, record.cell_id, *record.nominal_day);
+          if (std::optional<int64_t> existing =
+                  RecordOf(db, record.cell_id, *record.nominal_day)) {
+            return absl::AlreadyExistsError(absl::StrCat(
+                "record.nominal_date: the meeting of ",
+                FormatDate(*record.nominal_day), " is already recorded as ",
+                ResourceName("meetings", *existing)));
+          }
+        }
+        sql::PreparedStatement& insert = db.Prepare(
+            "INSERT INTO meetings (cell_id, nominal_day, kind, form, "
+            "start_time, end_time, chair_member_id, secretary_member_id, "
+            "guests, agenda, conclusions, resolution, rule_id, rule_version, "
+            "min_minutes, recorded_by, create_time) VALUES (?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))");
+        insert.setInt64(1, record.cell_id);
+        if (record.nominal_day) {
+          insert.setString(2, FormatDate(*record.nominal_day));
+        } else {
+          insert.setNull(2, 0);
+        }
+        insert.setInt(3, r.kind());
+        insert.setInt(4, r.form());
+        insert.setString(5, MinuteOut(record.start));
+        insert.setString(6, MinuteOut(record.end));
+        if (record.chair_id != 0) {
+          insert.setInt64(7, record.chair_id);
+        } else {
+          insert.setNull(7, 0);
+        }
+        if (record.secretary_id != 0) {
+          insert.setInt64(8, record.secretary_id);
+        } else {
+          insert.setNull(8, 0);
+        }
+        insert.setString(9, absl::StrJoin(r.guests(), "\n"));
+        insert.setString(10, r.agenda());
+        insert.setString(11, r.conclusions());
+        insert.setString(12, r.resolution());
+        insert.setInt64(13, record.rule_id);
+        insert.setInt(14, record.rule_version);
+        insert.setInt(15, record.min_minutes);
+        insert.setString(16, call.caller.on_behalf_of.empty()
+                                 ? call.caller.subject
+                                 : call.caller.on_behalf_of);
+        insert.executeUpdate();
+        const int64_t id = LastInsertId(db);
+
+        sql::PreparedStatement& doc = db.Prepare(
+            "INSERT INTO meeting_documents (meeting_id, position, number, "
+            "issue_date, issuing_body, title, link, available_time) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?)");
+        for (int i = 0; i < r.documents_size(); ++i) {
+          const v1::DocumentReference& d = r.documents(i);
+          doc.setInt64(1, id);
+          doc.setInt(2, i);
+          doc.setString(3, d.number());
+          SetNullableString(doc, 4, d.issue_date());
+          doc.setString(5, d.issuing_body());
+          doc.setString(6, d.title());
+          doc.setString(7, d.link());
+          if (d.available_time().empty()) {
+            doc.setNull(8, 0);
+          } else {
+            doc.setString(8, MinuteOut(*ParseLocalDateTime(
+                                 d.available_time(), "available_time")));
+          }
+          doc.executeUpdate();
+        }
+        sql::PreparedStatement& mark = db.Prepare(
+            "INSERT INTO attendance (meeting_id, member_id, mark, reason) "
+            "VALUES (?, ?, ?, ?)");
+        for (const NewAttendance& a : record.attendance) {
+          mark.setInt64(1, id);
+          mark.setInt64(2, a.member_id);
+          mark.setInt(3, a.mark);
+          mark.setString(4, a.reason);
+          mark.executeUpdate();
+        }
+        sql::PreparedStatement& task = db.Prepare(
+            "INSERT INTO tasks (meeting_id, cell_id, title, assignee, "
+            "due_day, status, version, create_time, update_time) VALUES "
+            "(?, ?, ?, ?, ?, ?, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))");
+        for (const v1::Task& t : r.tasks()) {
+          task.setInt64(1, id);
+          task.setInt64(2, record.cell_id);
+          task.setString(3, t.title());
+          task.setString(4, t.assignee());
+          task.setString(5, t.due_date());
+          task.setInt(6, t.status() == v1::TASK_STATUS_UNSPECIFIED
+                             ? v1::TASK_STATUS_OPEN
+                             : t.status());
+          task.executeUpdate();
+        }
+        sql::PreparedStatement& topic = db.Prepare(
+            "INSERT INTO meeting_topics (meeting_id, topic_id, cell_id) "
+            "VALUES (?, ?, ?)");
+        for (int64_t topic_id : record.topic_ids) {
+          topic.setInt64(1, id);
+          topic.setInt64(2, topic_id);
+          topic.setInt64(3, record.cell_id);
+          topic.executeUpdate();
+        }
+        RETURN_IF_ERROR(LoadRecord(db, id, out));
+        AppendChange(db, call, {out->name(), "recorded", record.cell_id, out});
+        return absl::OkStatus();
+      });
+}
+
+absl::Status SchedulingStore::GetRecord(const CallContext& call, int64_t id,
+                                        v1::MeetingRecord* out) {
+  return WithConnection(
+      *pool_, call.deadline, "reading a meeting record", TxMode::kRead,
+      [&](DbConnection& db) { return LoadRecord(db, id, out); });
+}
+
+absl::StatusOr<std::vector<StoredRecord>> SchedulingStore::LoadRecords(
+    const CallContext& call, int64_t cell_id, absl::CivilDay from,
+    absl::CivilDay to) {
+  std::vector<StoredRecord> out;
+  RETURN_IF_ERROR(WithConnection(
+      *pool_, call.deadline, "loading meeting records", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT id, nominal_day, kind, start_time, end_time, rule_id, "
+            "rule_version, min_minutes, (SELECT COUNT(*) FROM "
+            "meeting_documents d WHERE d.meeting_id = m.id AND "
+            "(d.available_time IS NULL OR d.available_time > "
+            "m.start_time - INTERVAL 1 DAY)) AS documents_late "
+            "FROM meetings m WHERE cell_id = ? AND start_time >= ? AND "
+            "start_time < ? ORDER BY start_time, id");
+        query.setInt64(1, cell_id);
+        query.setString(2, FormatDate(from));
+        query.setString(3, FormatDate(to + 1));
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        while (row->next()) {
+          StoredRecord record;
+          record.id = row->getInt64("id");
+          if (!row->isNull("nominal_day")) {
+            record.meeting.nominal_day = DateIn(row->getString("nominal_day"));
+          }
+          record.meeting.kind =
+              KindFromProto(static_cast<v1::MeetingKind>(row->getInt("kind")));
+          record.meeting.start = MinuteIn(row->getString("start_time"));
+          record.meeting.end = MinuteIn(row->getString("end_time"));
+          record.meeting.day = absl::CivilDay(record.meeting.start);
+          record.rule_id = row->getInt64("rule_id");
+          record.rule_version = row->getInt("rule_version");
+          record.min_minutes = row->getInt("min_minutes");
+          record.documents_late = row->getInt("documents_late");
+          out.push_back(std::move(record));
+        }
+        for (StoredRecord& record : out) {
+          std::vector<v1::Attendance> attendance;
+          LoadAttendance(db, record.id, &attendance);
+          record.meeting.attendance = ToRuleAttendance(attendance);
+        }
+        return absl::OkStatus();
+      }));
+  return out;
+}
+
+absl::Status SchedulingStore::ListTasks(const CallContext& call,
+                                        int64_t cell_id, bool open_only,
+                                        int64_t after_id, int limit,
+                                        v1::ListTasksResponse* out,
+                                        bool* more) {
+  return WithConnection(
+      *pool_, call.deadline, "listing tasks", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT id, meeting_id, cell_id, title, assignee, due_day, "
+            "status, version FROM tasks WHERE cell_id = ? AND id > ? AND "
+            "status IN (?, ?, ?, ?) ORDER BY id LIMIT ?");
+        query.setInt64(1, cell_id);
+        query.setInt64(2, after_id);
+        query.setInt(3, v1::TASK_STATUS_OPEN);
+        query.setInt(4, v1::TASK_STATUS_IN_PROGRESS);
+        query.setInt(5, open_only ? v1::TASK_STATUS_OPEN : v1::TASK_STATUS_DONE);
+        query.setInt(6, open_only ? v1::TASK_STATUS_OPEN
+                                  : v1::TASK_STATUS_CANCELLED);
+        query.setInt(7, limit + 1);
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        int count = 0;
+        *more = false;
+        while (row->next()) {
+          if (++count > limit) {
+            *more = true;
+            break;
+          }
+          ReadTask(*row, out->add_tasks());
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status SchedulingStore::UpdateTask(const CallContext& call,
+                                         const v1::UpdateTaskRequest& request,
+                                         int64_t id, v1::Task* out) {
+  return WithConnection(
+      *pool_, call.deadline, "updating a task", TxMode::kWrite,
+      [&](DbConnection& db) -> absl::Status {
+        int64_t version = 0;
+        RETURN_IF_ERROR(LoadTask(db, id, true, out, &version));
+        RETURN_IF_ERROR(
+            CheckEtag(request.task().etag(), version, out->name()));
+        v1::Task next = *out;
+        for (const std::string& path : request.update_mask().paths()) {
+          if (path == "status") next.set_status(request.task().status());
+          if (path == "due_date") next.set_due_date(request.task().due_date());
+          if (path == "title") next.set_title(request.task().title());
+          if (path == "assignee") next.set_assignee(request.task().assignee());
+        }
+        sql::PreparedStatement& update = db.Prepare(
+            "UPDATE tasks SET title = ?, assignee = ?, due_day = ?, "
+            "status = ?, version = version + 1, "
+            "update_time = UTC_TIMESTAMP(6) WHERE id = ?");
+        update.setString(1, next.title());
+        update.setString(2, next.assignee());
+        update.setString(3, next.due_date());
+        update.setInt(4, next.status());
+        update.setInt64(5, id);
+        update.executeUpdate();
+        RETURN_IF_ERROR(LoadTask(db, id, false, out, &version));
+        auto cell = ParseResourceId(out->cell(), "organizations", "cell");
+        AppendChange(db, call,
+                     {out->name(), "updated", cell.ok() ? *cell : 0, out});
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace chibo::scheduling

@@ -1,0 +1,115 @@
+// Annual plans: topics registered by cells and mandated by committees.
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/idempotency.h"
+#include "common/outbox.h"
+#include "common/resource_name.h"
+#include "common/sql_rows.h"
+#include "common/status_macros.h"
+#include "services/scheduling/store.h"
+
+namespace chibo::scheduling {
+namespace {
+
+void ReadTopic(sql::ResultSet& row, v1::Topic* out) {
+  out->set_name(ResourceName("topics", row.getInt64("id")));
+  out->set_organization(
+      ResourceName("organizations", row.getInt64("organization_id")));
+  out->set_year(row.getInt("year"));
+  out->set_title(row.getString("title"));
+  out->set_planned_month(row.getInt("planned_month"));
+  out->set_preparer(row.getString("preparer"));
+  out->set_mandated(row.getBoolean("mandated"));
+}
+
+}  // namespace
+
+absl::Status SchedulingStore::CreateTopic(const CallContext& call,
+                                          const v1::CreateTopicRequest& request,
+                                          int64_t organization_id,
+                                          bool mandated, v1::Topic* out) {
+  return IdempotentWrite(
+      *pool_, call, "creating a topic", request, out,
+      [&](DbConnection& db) -> absl::Status {
+        const v1::Topic& t = request.topic();
+        sql::PreparedStatement& insert = db.Prepare(
+            "INSERT INTO topics (organization_id, year, title, "
+            "planned_month, preparer, mandated, created_by, create_time) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))");
+        insert.setInt64(1, organization_id);
+        insert.setInt(2, t.year());
+        insert.setString(3, t.title());
+        insert.setInt(4, t.planned_month());
+        insert.setString(5, t.preparer());
+        insert.setBoolean(6, mandated);
+        insert.setString(7, call.caller.subject);
+        insert.executeUpdate();
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT id, organization_id, year, title, planned_month, "
+            "preparer, mandated FROM topics WHERE id = ?");
+        query.setInt64(1, LastInsertId(db));
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        row->next();
+        ReadTopic(*row, out);
+        AppendChange(db, call, {out->name(), "created", organization_id, out});
+        return absl::OkStatus();
+      });
+}
+
+absl::Status SchedulingStore::ListTopics(
+    const CallContext& call, const std::vector<int64_t>& organization_ids,
+    int year, int64_t after_id, int limit, std::vector<v1::Topic>* out,
+    bool* more) {
+  return WithConnection(
+      *pool_, call.deadline, "listing topics", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT id, organization_id, year, title, planned_month, "
+            "preparer, mandated FROM topics WHERE organization_id = ? AND "
+            "year = ? AND id > ? ORDER BY id");
+        std::map<int64_t, v1::Topic> by_id;
+        for (int64_t organization : organization_ids) {
+          query.setInt64(1, organization);
+          query.setInt(2, year);
+          query.setInt64(3, after_id);
+          std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+          while (row->next()) ReadTopic(*row, &by_id[row->getInt64("id")]);
+        }
+        *more = false;
+        for (auto& [id, topic] : by_id) {
+          if (static_cast<int>(out->size()) == limit) {
+            *more = true;
+            break;
+          }
+          out->push_back(std::move(topic));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<std::map<int64_t, std::set<int64_t>>>
+SchedulingStore::TopicsHeld(const CallContext& call,
+                            const std::vector<int64_t>& topic_ids) {
+  std::map<int64_t, std::set<int64_t>> held;
+  RETURN_IF_ERROR(WithConnection(
+      *pool_, call.deadline, "reading held topics", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT DISTINCT cell_id FROM meeting_topics WHERE topic_id = ?");
+        for (int64_t topic : topic_ids) {
+          query.setInt64(1, topic);
+          std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+          std::set<int64_t>& cells = held[topic];
+          while (row->next()) cells.insert(row->getInt64(1));
+        }
+        return absl::OkStatus();
+      }));
+  return held;
+}
+
+}  // namespace chibo::scheduling

@@ -1,0 +1,321 @@
+// RecordMeeting: the record of a held meeting, checked against the rules
+// and against the registry's members of the cell on that day.
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/dates.h"
+#include "common/resource_name.h"
+#include "common/status_macros.h"
+#include "services/scheduling/proto_codec.h"
+#include "services/scheduling/scheduling_service.h"
+
+namespace chibo::scheduling {
+namespace {
+
+constexpr int kMaxDocuments = 100;
+constexpr int kMaxTasks = 200;
+constexpr int kMaxGuests = 100;
+constexpr int kMaxTopics = 20;
+
+absl::Status CheckRecordText(const v1::MeetingRecord& r) {
+  RETURN_IF_ERROR(CheckText(r.agenda(), "record.agenda", 65535));
+  RETURN_IF_ERROR(CheckText(r.conclusions(), "record.conclusions", 1 << 20));
+  RETURN_IF_ERROR(CheckText(r.resolution(), "record.resolution", 1 << 20));
+  if (r.guests_size() > kMaxGuests) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("record.guests: at most ", kMaxGuests));
+  }
+  for (int i = 0; i < r.guests_size(); ++i) {
+    const std::string field = absl::StrCat("record.guests[", i, "]");
+    RETURN_IF_ERROR(CheckText(r.guests(i), field, 255));
+    if (r.guests(i).empty() ||
+        r.guests(i).find_first_of("\r\n") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": one non-empty line of text"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDocuments(const v1::MeetingRecord& r) {
+  if (r.documents_size() > kMaxDocuments) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("record.documents: at most ", kMaxDocuments));
+  }
+  for (int i = 0; i < r.documents_size(); ++i) {
+    const v1::DocumentReference& d = r.documents(i);
+    const std::string field = absl::StrCat("record.documents[", i, "].");
+    if (d.title().empty() && d.number().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, "title: a document needs a number or a title"));
+    }
+    RETURN_IF_ERROR(CheckText(d.number(), field + "number", 128));
+    RETURN_IF_ERROR(CheckText(d.issuing_body(), field + "issuing_body", 512));
+    RETURN_IF_ERROR(CheckText(d.title(), field + "title", 1024));
+    RETURN_IF_ERROR(CheckText(d.link(), field + "link", 2048));
+    if (!d.issue_date().empty()) {
+      RETURN_IF_ERROR(ParseDate(d.issue_date(), field + "issue_date").status());
+    }
+    if (!d.available_time().empty()) {
+      RETURN_IF_ERROR(
+          ParseLocalDateTime(d.available_time(), field + "available_time")
+              .status());
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A member id named by `field`, which must be in `members`.
+absl::StatusOr<int64_t> CellMemberId(
+    const std::string& name, const std::string& field,
+    const std::map<int64_t, registry::v1::CellMember>& members,
+    const std::string& cell, absl::CivilDay day) {
+  ASSIGN_OR_RETURN(int64_t id, ParseResourceId(name, "members", field));
+  if (members.count(id) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", name, " is not a member of ", cell, " on ",
+        FormatDate(day)));
+  }
+  return id;
+}
+
+}  // namespace
+
+grpc::Status SchedulingServiceImpl::RecordMeeting(
+    grpc::ServerContext* context, const v1::RecordMeetingRequest* request,
+    v1::MeetingRecord* response) {
+  return gate_->Serve(
+      context, Method("RecordMeeting"), *request,
+      [&](const CallContext& call) -> absl::Status {
+        if (!request->has_record()) {
+          return absl::InvalidArgumentError("record: is required");
+        }
+        const v1::MeetingRecord& r = request->record();
+        NewRecord record;
+        ASSIGN_OR_RETURN(record.cell_id, ParseResourceId(r.cell(),
+                                                         "organizations",
+                                                         "record.cell"));
+        if (r.kind() == v1::MEETING_KIND_UNSPECIFIED ||
+            !v1::MeetingKind_IsValid(r.kind())) {
+          return absl::InvalidArgumentError(
+              "record.kind: must be REGULAR, THEMATIC or COMBINED");
+        }
+        if (r.form() == v1::MEETING_FORM_UNSPECIFIED ||
+            !v1::MeetingForm_IsValid(r.form())) {
+          return absl::InvalidArgumentError(
+              "record.form: must be IN_PERSON, ONLINE or HERITAGE_TRIP");
+        }
+        if (r.start_time().empty() || r.end_time().empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "record.", r.start_time().empty() ? "start_time" : "end_time",
+              ": is required"));
+        }
+        ASSIGN_OR_RETURN(record.start,
+                         ParseLocalDateTime(r.start_time(), "record.start_time"));
+        ASSIGN_OR_RETURN(record.end,
+                         ParseLocalDateTime(r.end_time(), "record.end_time"));
+        if (record.end <= record.start) {
+          return absl::InvalidArgumentError(
+              "record.end_time: must be after record.start_time");
+        }
+        if (record.end - record.start > 24 * 60) {
+          return absl::InvalidArgumentError(
+              "record.end_time: a meeting lasts at most 24 hours");
+        }
+        const absl::CivilMinute now_local =
+            absl::ToCivilMinute(absl::Now(), VietnamTimeZone());
+        if (record.start > now_local) {
+          return absl::FailedPreconditionError(
+              "record.start_time: is in the future; a record is written "
+              "after the meeting");
+        }
+        RETURN_IF_ERROR(CheckRecordText(r));
+        RETURN_IF_ERROR(CheckDocuments(r));
+        if (r.tasks_size() > kMaxTasks) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("record.tasks: at most ", kMaxTasks));
+        }
+        if (r.topics_size() > kMaxTopics) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("record.topics: at most ", kMaxTopics));
+        }
+        if (!r.nominal_date().empty()) {
+          ASSIGN_OR_RETURN(record.nominal_day,
+                           ParseDate(r.nominal_date(), "record.nominal_date"));
+        }
+
+        // The cell and its rules.
+        ASSIGN_OR_RETURN(OrgInfo cell, directory_->GetCell(call, record.cell_id,
+                                                           "record.cell"));
+        const absl::CivilDay held_day(record.start);
+        const absl::CivilDay anchor = record.nominal_day.value_or(held_day);
+        ASSIGN_OR_RETURN(CellData data, LoadCell(call, cell, anchor, anchor));
+        ASSIGN_OR_RETURN(LoadedHolidays holidays,
+                         LoadHolidays(call, anchor, anchor));
+        std::optional<Occurrence> occurrence;
+        if (record.nominal_day) {
+          occurrence =
+              FindOccurrence(data.rules, holidays.calendar, *record.nominal_day);
+          if (!occurrence) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "record.nominal_date: ", r.cell(),
+                " has no meeting with nominal date ", r.nominal_date(),
+                " under its rules; leave it empty for an extra meeting"));
+          }
+        } else {
+          // An extra meeting takes the minimum length of its month's rule.
+          const absl::CivilMonth month(held_day);
+          for (const Occurrence& o : ExpandSchedule(
+                   data.rules, holidays.calendar, absl::CivilDay(month),
+                   absl::CivilDay(month + 1) - 1)) {
+            occurrence = o;
+          }
+        }
+        const MeetingRule* rule = nullptr;
+        if (occurrence) {
+          for (const MeetingRule& candidate : data.rules) {
+            if (candidate.id == occurrence->rule_id &&
+                candidate.version == occurrence->rule_version) {
+              rule = &candidate;
+            }
+          }
+        }
+        const MeetingRule defaults;
+        const MeetingRule& applied = rule != nullptr ? *rule : defaults;
+        record.rule_id = rule != nullptr ? rule->id : 0;
+        record.rule_version = rule != nullptr ? rule->version : 0;
+        record.min_minutes = r.kind() == v1::MEETING_KIND_COMBINED
+                                 ? applied.combined_min_minutes
+                                 : applied.min_minutes;
+
+        // Attendance: every member of the cell that day, nobody else.
+        ASSIGN_OR_RETURN(std::vector<registry::v1::CellMember> listed,
+                         directory_->Members(call, record.cell_id, held_day));
+        std::map<int64_t, registry::v1::CellMember> members;
+        for (auto& member : listed) {
+          ASSIGN_OR_RETURN(int64_t id, ParseResourceId(member.member(),
+                                                       "members", "member"));
+          members[id] = std::move(member);
+        }
+        std::set<int64_t> marked;
+        for (int i = 0; i < r.attendance_size(); ++i) {
+          const v1::Attendance& a = r.attendance(i);
+          const std::string field = absl::StrCat("record.attendance[", i, "]");
+          ASSIGN_OR_RETURN(int64_t id,
+                           CellMemberId(a.member(), field + ".member", members,
+                                        r.cell(), held_day));
+          if (!marked.insert(id).second) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(field, ".member: ", a.member(), " is listed twice"));
+          }
+          if (a.mark() == v1::ATTENDANCE_MARK_UNSPECIFIED ||
+              !v1::AttendanceMark_IsValid(a.mark())) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                field, ".mark: must be PRESENT, ABSENT_WITH_REASON, "
+                       "ABSENT_WITHOUT_REASON or EXEMPT"));
+          }
+          RETURN_IF_ERROR(CheckText(a.reason(), field + ".reason", 1000));
+          const bool counts = members[id].counts_in_attendance();
+          if (a.mark() == v1::ATTENDANCE_MARK_EXEMPT && counts) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                field, ".mark: ", a.member(),
+                " is not exempt from meetings on ", FormatDate(held_day)));
+          }
+          // An exempt member who stays away is simply exempt; one who comes
+          // counts as present.
+          v1::AttendanceMark mark = a.mark();
+          if (!counts && mark != v1::ATTENDANCE_MARK_PRESENT) {
+            mark = v1::ATTENDANCE_MARK_EXEMPT;
+          }
+          record.attendance.push_back({id, mark, a.reason()});
+        }
+        std::vector<std::string> missing;
+        for (const auto& [id, member] : members) {
+          if (marked.count(id) == 0) missing.push_back(member.member());
+        }
+        if (!missing.empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "record.attendance: every member of the cell on ",
+              FormatDate(held_day), " needs a mark; missing ",
+              absl::StrJoin(missing, ", ")));
+        }
+        if (!r.chair().empty()) {
+          ASSIGN_OR_RETURN(record.chair_id,
+                           CellMemberId(r.chair(), "record.chair", members,
+                                        r.cell(), held_day));
+        }
+        if (!r.secretary().empty()) {
+          ASSIGN_OR_RETURN(record.secretary_id,
+                           CellMemberId(r.secretary(), "record.secretary",
+                                        members, r.cell(), held_day));
+        }
+
+        // Tasks: a member of the cell or one of its party groups.
+        for (int i = 0; i < r.tasks_size(); ++i) {
+          const v1::Task& t = r.tasks(i);
+          const std::string field = absl::StrCat("record.tasks[", i, "].");
+          if (t.title().empty()) {
+            return absl::InvalidArgumentError(field + "title: is required");
+          }
+          RETURN_IF_ERROR(CheckText(t.title(), field + "title", 1024));
+          if (t.due_date().empty()) {
+            return absl::InvalidArgumentError(field + "due_date: is required");
+          }
+          RETURN_IF_ERROR(ParseDate(t.due_date(), field + "due_date").status());
+          if (!v1::TaskStatus_IsValid(t.status())) {
+            return absl::InvalidArgumentError(field + "status: unknown value");
+          }
+          if (ParseResourceId(t.assignee(), "members", "assignee").ok()) {
+            RETURN_IF_ERROR(CellMemberId(t.assignee(), field + "assignee",
+                                         members, r.cell(), held_day)
+                                .status());
+          } else {
+            ASSIGN_OR_RETURN(int64_t group,
+                             ParseResourceId(t.assignee(), "organizations",
+                                             field + "assignee"));
+            ASSIGN_OR_RETURN(OrgInfo info,
+                             directory_->Get(call, group, field + "assignee"));
+            if (info.ancestors.size() < 2 ||
+                info.ancestors[1] != record.cell_id) {
+              return absl::InvalidArgumentError(absl::StrCat(
+                  field, "assignee: ", t.assignee(),
+                  " is not a party group (tổ đảng) of ", r.cell()));
+            }
+          }
+        }
+
+        // Topics held: the cell's own or mandated by a committee above it.
+        if (r.topics_size() > 0) {
+          std::vector<v1::Topic> applicable;
+          bool more = false;
+          RETURN_IF_ERROR(store_->ListTopics(
+              call, cell.ancestors, static_cast<int>(held_day.year()), 0,
+              10000, &applicable, &more));
+          std::set<std::string> names;
+          for (const v1::Topic& topic : applicable) names.insert(topic.name());
+          for (int i = 0; i < r.topics_size(); ++i) {
+            const std::string field = absl::StrCat("record.topics[", i, "]");
+            ASSIGN_OR_RETURN(int64_t topic,
+                             ParseResourceId(r.topics(i), "topics", field));
+            if (names.count(r.topics(i)) == 0) {
+              return absl::InvalidArgumentError(absl::StrCat(
+                  field, ": ", r.topics(i), " is not in ", r.cell(),
+                  "'s plan for ", held_day.year()));
+            }
+            if (std::find(record.topic_ids.begin(), record.topic_ids.end(),
+                          topic) != record.topic_ids.end()) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat(field, ": ", r.topics(i), " is listed twice"));
+            }
+            record.topic_ids.push_back(topic);
+          }
+        }
+        return store_->RecordMeeting(call, *request, record, response);
+      });
+}
+
+}  // namespace chibo::scheduling

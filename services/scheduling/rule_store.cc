@@ -1,0 +1,372 @@
+// Meeting-day rules with their versions, and holiday calendars.
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/dates.h"
+#include "common/etag.h"
+#include "common/idempotency.h"
+#include "common/outbox.h"
+#include "common/resource_name.h"
+#include "common/sql_rows.h"
+#include "common/sql_time.h"
+#include "common/status_macros.h"
+#include "services/scheduling/proto_codec.h"
+#include "services/scheduling/store.h"
+
+namespace chibo::scheduling {
+namespace {
+
+MeetingRule ReadVersion(sql::ResultSet& row, int64_t rule_id) {
+  MeetingRule rule;
+  rule.id = rule_id;
+  rule.version = row.getInt("version");
+  rule.pattern = static_cast<DayPattern>(row.getInt("pattern"));
+  rule.day_of_month = row.getInt("day_of_month");
+  rule.nth = row.getInt("nth");
+  rule.weekday = static_cast<absl::Weekday>(row.getInt("weekday"));
+  rule.start_minute = row.getInt("start_minute");
+  rule.min_minutes = row.getInt("min_minutes");
+  rule.combined_min_minutes = row.getInt("combined_min_minutes");
+  rule.shift = static_cast<NonWorkingDayShift>(row.getInt("shift"));
+  rule.effective_from = DateIn(row.getString("effective_from"));
+  rule.effective_to = DateIn(row.getString("effective_to"));
+  return rule;
+}
+
+std::vector<MeetingRule> LoadVersions(DbConnection& db, int64_t rule_id,
+                                      std::vector<std::string>* created) {
+  sql::PreparedStatement& query = db.Prepare(
+      "SELECT version, pattern, day_of_month, nth, weekday, start_minute, "
+      "min_minutes, combined_min_minutes, shift, effective_from, "
+      "effective_to, create_time FROM meeting_rule_versions "
+      "WHERE rule_id = ? ORDER BY version");
+  query.setInt64(1, rule_id);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  std::vector<MeetingRule> versions;
+  while (row->next()) {
+    versions.push_back(ReadVersion(*row, rule_id));
+    if (created != nullptr) created->push_back(row->getString("create_time"));
+  }
+  return versions;
+}
+
+void InsertVersion(DbConnection& db, int64_t rule_id, const MeetingRule& r) {
+  sql::PreparedStatement& insert = db.Prepare(
+      "INSERT INTO meeting_rule_versions (rule_id, version, pattern, "
+      "day_of_month, nth, weekday, start_minute, min_minutes, "
+      "combined_min_minutes, shift, effective_from, effective_to, "
+      "create_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "UTC_TIMESTAMP(6))");
+  insert.setInt64(1, rule_id);
+  insert.setInt(2, r.version);
+  insert.setInt(3, static_cast<int>(r.pattern));
+  insert.setInt(4, r.day_of_month);
+  insert.setInt(5, r.nth);
+  insert.setInt(6, static_cast<int>(r.weekday));
+  insert.setInt(7, r.start_minute);
+  insert.setInt(8, r.min_minutes);
+  insert.setInt(9, r.combined_min_minutes);
+  insert.setInt(10, static_cast<int>(r.shift));
+  insert.setString(11, FormatDate(r.effective_from));
+  insert.setString(12, FormatDate(r.effective_to));
+  insert.executeUpdate();
+}
+
+// Loads rule `id` (row-locked when `lock`) into `out`; `*version` is its
+// row version (the etag).
+absl::Status LoadRule(DbConnection& db, int64_t id, bool lock,
+                      v1::MeetingRule* out, int64_t* version) {
+  sql::PreparedStatement& query =
+      lock ? db.Prepare(
+                 "SELECT id, organization_id, target, category, source, "
+                 "version FROM meeting_rules WHERE id = ? FOR UPDATE")
+           : db.Prepare(
+                 "SELECT id, organization_id, target, category, source, "
+                 "version FROM meeting_rules WHERE id = ?");
+  query.setInt64(1, id);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  if (!row->next()) {
+    return absl::NotFoundError(
+        absl::StrCat(ResourceName("meetingRules", id), " does not exist"));
+  }
+  out->Clear();
+  out->set_name(ResourceName("meetingRules", id));
+  out->set_organization(
+      ResourceName("organizations", row->getInt64("organization_id")));
+  out->set_target(static_cast<v1::RuleTarget>(row->getInt("target")));
+  out->set_category(row->getInt("category"));
+  out->set_source(row->getString("source"));
+  *version = row->getInt64("version");
+  out->set_etag(MakeEtag(*version));
+  std::vector<std::string> created;
+  for (const MeetingRule& rule : LoadVersions(db, id, &created)) {
+    v1::MeetingRuleVersion* v = out->add_versions();
+    RuleToProto(rule, v);
+    *v->mutable_create_time() =
+        SqlToTimestamp(created[out->versions_size() - 1]);
+  }
+  return absl::OkStatus();
+}
+
+// Calendar `version` of `year` (0: the latest); NOT_FOUND when none.
+absl::Status LoadCalendar(DbConnection& db, int year, int version,
+                          v1::HolidayCalendar* out) {
+  sql::PreparedStatement& query =
+      version > 0
+          ? db.Prepare(
+                "SELECT version, source, create_time FROM holiday_calendars "
+                "WHERE year = ? AND version = ?")
+          : db.Prepare(
+                "SELECT version, source, create_time FROM holiday_calendars "
+                "WHERE year = ? ORDER BY version DESC LIMIT 1");
+  query.setInt(1, year);
+  if (version > 0) query.setInt(2, version);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  if (!row->next()) {
+    return absl::NotFoundError(absl::StrCat(
+        "holidayCalendars/", year,
+        version > 0 ? absl::StrCat(" version ", version) : std::string(),
+        " does not exist"));
+  }
+  out->Clear();
+  out->set_year(year);
+  out->set_version(row->getInt("version"));
+  out->set_source(row->getString("source"));
+  *out->mutable_create_time() = SqlToTimestamp(row->getString("create_time"));
+  sql::PreparedStatement& days = db.Prepare(
+      "SELECT day, title FROM holidays WHERE year = ? AND version = ? "
+      "ORDER BY day");
+  days.setInt(1, year);
+  days.setInt(2, out->version());
+  std::unique_ptr<sql::ResultSet> day(days.executeQuery());
+  while (day->next()) {
+    v1::Holiday* holiday = out->add_holidays();
+    holiday->set_date(day->getString("day"));
+    holiday->set_title(day->getString("title"));
+  }
+  return absl::OkStatus();
+}
+
+int64_t OrganizationOfRule(const v1::MeetingRule& rule) {
+  auto id = ParseResourceId(rule.organization(), "organizations", "rule");
+  return id.ok() ? *id : 0;
+}
+
+}  // namespace
+
+absl::Status SchedulingStore::CreateRule(
+    const CallContext& call, const v1::CreateMeetingRuleRequest& request,
+    int64_t organization_id, const MeetingRule& first, v1::MeetingRule* out) {
+  return IdempotentWrite(
+      *pool_, call, "creating a meeting rule", request, out,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& insert = db.Prepare(
+            "INSERT INTO meeting_rules (organization_id, target, category, "
+            "source, version, created_by, create_time) VALUES "
+            "(?, ?, ?, ?, 1, ?, UTC_TIMESTAMP(6))");
+        insert.setInt64(1, organization_id);
+        insert.setInt(2, request.rule().target());
+        insert.setInt(3, request.rule().category());
+        insert.setString(4, request.rule().source());
+        insert.setString(5, call.caller.subject);
+        insert.executeUpdate();
+        const int64_t id = LastInsertId(db);
+        MeetingRule version = first;
+        version.version = 1;
+        InsertVersion(db, id, version);
+        int64_t row_version = 0;
+        RETURN_IF_ERROR(LoadRule(db, id, false, out, &row_version));
+        AppendChange(db, call, {out->name(), "created", organization_id, out});
+        return absl::OkStatus();
+      });
+}
+
+absl::Status SchedulingStore::GetRule(const CallContext& call, int64_t id,
+                                      v1::MeetingRule* out) {
+  return WithConnection(*pool_, call.deadline, "reading a meeting rule",
+                        TxMode::kRead, [&](DbConnection& db) {
+                          int64_t version = 0;
+                          return LoadRule(db, id, false, out, &version);
+                        });
+}
+
+absl::Status SchedulingStore::ListRules(const CallContext& call,
+                                        int64_t organization_id,
+                                        int64_t after_id, int limit,
+                                        v1::ListMeetingRulesResponse* out,
+                                        bool* more) {
+  return WithConnection(
+      *pool_, call.deadline, "listing meeting rules", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT id FROM meeting_rules WHERE organization_id = ? AND "
+            "id > ? ORDER BY id LIMIT ?");
+        query.setInt64(1, organization_id);
+        query.setInt64(2, after_id);
+        query.setInt(3, limit + 1);
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        std::vector<int64_t> ids;
+        while (row->next()) ids.push_back(row->getInt64(1));
+        *more = static_cast<int>(ids.size()) > limit;
+        if (*more) ids.pop_back();
+        for (int64_t id : ids) {
+          int64_t version = 0;
+          RETURN_IF_ERROR(LoadRule(db, id, false, out->add_rules(), &version));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status SchedulingStore::ReviseRule(
+    const CallContext& call, const v1::ReviseMeetingRuleRequest& request,
+    int64_t id, MeetingRule next, v1::MeetingRule* out) {
+  return IdempotentWrite(
+      *pool_, call, "revising a meeting rule", request, out,
+      [&](DbConnection& db) -> absl::Status {
+        int64_t row_version = 0;
+        RETURN_IF_ERROR(LoadRule(db, id, true, out, &row_version));
+        RETURN_IF_ERROR(CheckEtag(request.etag(), row_version, out->name()));
+        std::vector<MeetingRule> versions = LoadVersions(db, id, nullptr);
+        const MeetingRule& latest = versions.back();
+        if (next.effective_from <= latest.effective_from) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "version.effective_from: must be after the latest version's (",
+              FormatDate(latest.effective_from),
+              "); versions are history and are never rewritten"));
+        }
+        // The latest version ends the day before the new one starts.
+        sql::PreparedStatement& close = db.Prepare(
+            "UPDATE meeting_rule_versions SET effective_to = ? WHERE "
+            "rule_id = ? AND version = ? AND effective_to >= ?");
+        close.setString(1, FormatDate(next.effective_from - 1));
+        close.setInt64(2, id);
+        close.setInt(3, latest.version);
+        close.setString(4, FormatDate(next.effective_from));
+        close.executeUpdate();
+        next.version = latest.version + 1;
+        InsertVersion(db, id, next);
+        sql::PreparedStatement& bump = db.Prepare(
+            "UPDATE meeting_rules SET version = version + 1 WHERE id = ?");
+        bump.setInt64(1, id);
+        bump.executeUpdate();
+        RETURN_IF_ERROR(LoadRule(db, id, false, out, &row_version));
+        AppendChange(db, call,
+                     {out->name(), "revised", OrganizationOfRule(*out), out});
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
+    const CallContext& call, const std::set<int64_t>& organization_ids) {
+  std::vector<ScopedRule> rules;
+  RETURN_IF_ERROR(WithConnection(
+      *pool_, call.deadline, "loading meeting rules", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT r.id AS rule_id, r.organization_id, r.target, "
+            "r.category, v.version, v.pattern, v.day_of_month, v.nth, "
+            "v.weekday, v.start_minute, v.min_minutes, "
+            "v.combined_min_minutes, v.shift, v.effective_from, "
+            "v.effective_to FROM meeting_rules r JOIN meeting_rule_versions "
+            "v ON v.rule_id = r.id WHERE r.organization_id = ?");
+        for (int64_t organization : organization_ids) {
+          query.setInt64(1, organization);
+          std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+          while (row->next()) {
+            ScopedRule scoped;
+            scoped.scope.organization_id = row->getInt64("organization_id");
+            const int target = row->getInt("target");
+            scoped.scope.for_cell_itself = target == v1::RULE_TARGET_CELL;
+            scoped.scope.category =
+                target == v1::RULE_TARGET_CATEGORY ? row->getInt("category")
+                                                   : 0;
+            scoped.rule = ReadVersion(*row, row->getInt64("rule_id"));
+            rules.push_back(std::move(scoped));
+          }
+        }
+        return absl::OkStatus();
+      }));
+  return rules;
+}
+
+absl::Status SchedulingStore::SetHolidays(
+    const CallContext& call, const v1::SetHolidayCalendarRequest& request,
+    const std::vector<absl::CivilDay>& days, v1::HolidayCalendar* out) {
+  const int year = request.calendar().year();
+  return IdempotentWrite(
+      *pool_, call, "setting a holiday calendar", request, out,
+      [&](DbConnection& db) -> absl::Status {
+        // Locks the year's versions: concurrent writers queue here and
+        // each gets the next number.
+        sql::PreparedStatement& latest = db.Prepare(
+            "SELECT version FROM holiday_calendars WHERE year = ? "
+            "ORDER BY version DESC LIMIT 1 FOR UPDATE");
+        latest.setInt(1, year);
+        std::unique_ptr<sql::ResultSet> row(latest.executeQuery());
+        const int version = row->next() ? row->getInt(1) + 1 : 1;
+        sql::PreparedStatement& insert = db.Prepare(
+            "INSERT INTO holiday_calendars (year, version, source, "
+            "created_by, create_time) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))");
+        insert.setInt(1, year);
+        insert.setInt(2, version);
+        insert.setString(3, request.calendar().source());
+        insert.setString(4, call.caller.subject);
+        insert.executeUpdate();
+        sql::PreparedStatement& day = db.Prepare(
+            "INSERT INTO holidays (year, version, day, title) VALUES "
+            "(?, ?, ?, ?)");
+        for (size_t i = 0; i < days.size(); ++i) {
+          day.setInt(1, year);
+          day.setInt(2, version);
+          day.setString(3, FormatDate(days[i]));
+          day.setString(4, request.calendar().holidays(i).title());
+          day.executeUpdate();
+        }
+        RETURN_IF_ERROR(LoadCalendar(db, year, version, out));
+        AppendChange(db, call,
+                     {absl::StrCat("holidayCalendars/", year), "set", 0, out});
+        return absl::OkStatus();
+      });
+}
+
+absl::Status SchedulingStore::GetHolidays(const CallContext& call, int year,
+                                          int version,
+                                          v1::HolidayCalendar* out) {
+  return WithConnection(*pool_, call.deadline, "reading a holiday calendar",
+                        TxMode::kRead, [&](DbConnection& db) {
+                          return LoadCalendar(db, year, version, out);
+                        });
+}
+
+absl::StatusOr<LoadedHolidays> SchedulingStore::LoadHolidays(
+    const CallContext& call, int first_year, int last_year) {
+  LoadedHolidays loaded;
+  std::set<absl::CivilDay> days;
+  RETURN_IF_ERROR(WithConnection(
+      *pool_, call.deadline, "loading holidays", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        for (int year = first_year; year <= last_year; ++year) {
+          v1::HolidayCalendar calendar;
+          absl::Status found = LoadCalendar(db, year, 0, &calendar);
+          if (absl::IsNotFound(found)) {
+            loaded.versions.push_back(absl::StrCat(year, " none"));
+            continue;
+          }
+          RETURN_IF_ERROR(found);
+          loaded.versions.push_back(
+              absl::StrCat(year, " v", calendar.version()));
+          for (const v1::Holiday& holiday : calendar.holidays()) {
+            days.insert(DateIn(holiday.date()));
+          }
+        }
+        return absl::OkStatus();
+      }));
+  loaded.calendar = WorkingCalendar(std::move(days));
+  return loaded;
+}
+
+}  // namespace chibo::scheduling

@@ -1,0 +1,152 @@
+#ifndef CHIBO_SERVICES_SCHEDULING_STORE_H_
+#define CHIBO_SERVICES_SCHEDULING_STORE_H_
+
+// The MySQL side of scheduling: prepared statements only, rows <-> protos
+// and rule types. Every write appends to the outbox in its transaction and
+// honours request_id. No exception leaves this layer.
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "chibo/scheduling/v1/scheduling.pb.h"
+#include "common/mysql_pool.h"
+#include "common/rpc.h"
+#include "services/scheduling/schedule_rules.h"
+
+namespace chibo::scheduling {
+
+// The holidays of some years and the calendar versions they came from.
+struct LoadedHolidays {
+  WorkingCalendar calendar;
+  std::vector<std::string> versions;  // "2025 v2"; "2026 none"
+};
+
+// A postponement as the rules see it, with its row.
+struct StoredPostponement {
+  Postponement rule;
+  v1::Postponement proto;
+};
+
+// A meeting record as compliance sees it.
+struct StoredRecord {
+  int64_t id = 0;
+  HeldMeeting meeting;
+  int min_minutes = 90;  // the rule's minimum for its kind when recorded
+  int64_t rule_id = 0;
+  int32_t rule_version = 0;
+  int documents_late = 0;
+};
+
+struct NewAttendance {
+  int64_t member_id = 0;
+  v1::AttendanceMark mark = v1::ATTENDANCE_MARK_PRESENT;
+  std::string reason;
+};
+
+// What RecordMeeting writes beyond the request's text fields, checked and
+// resolved by the handler (attendance against the registry's members).
+struct NewRecord {
+  int64_t cell_id = 0;
+  absl::CivilMinute start;
+  absl::CivilMinute end;
+  std::vector<NewAttendance> attendance;
+  std::optional<absl::CivilDay> nominal_day;
+  int64_t chair_id = 0;
+  int64_t secretary_id = 0;
+  int64_t rule_id = 0;
+  int32_t rule_version = 0;
+  int min_minutes = 90;
+  std::vector<int64_t> topic_ids;
+};
+
+class SchedulingStore {
+ public:
+  explicit SchedulingStore(MysqlPool* pool) : pool_(pool) {}
+
+  // Rules.
+  absl::Status CreateRule(const CallContext& call,
+                          const v1::CreateMeetingRuleRequest& request,
+                          int64_t organization_id, const MeetingRule& first,
+                          v1::MeetingRule* out);
+  absl::Status GetRule(const CallContext& call, int64_t id,
+                       v1::MeetingRule* out);
+  absl::Status ListRules(const CallContext& call, int64_t organization_id,
+                         int64_t after_id, int limit,
+                         v1::ListMeetingRulesResponse* out, bool* more);
+  absl::Status ReviseRule(const CallContext& call,
+                          const v1::ReviseMeetingRuleRequest& request,
+                          int64_t id, MeetingRule next, v1::MeetingRule* out);
+  // Every rule set by any of `organization_ids`, all versions.
+  absl::StatusOr<std::vector<ScopedRule>> LoadRules(
+      const CallContext& call, const std::set<int64_t>& organization_ids);
+
+  // Holidays.
+  absl::Status SetHolidays(const CallContext& call,
+                           const v1::SetHolidayCalendarRequest& request,
+                           const std::vector<absl::CivilDay>& days,
+                           v1::HolidayCalendar* out);
+  absl::Status GetHolidays(const CallContext& call, int year, int version,
+                           v1::HolidayCalendar* out);
+  // The latest calendar of each year in [first_year, last_year].
+  absl::StatusOr<LoadedHolidays> LoadHolidays(const CallContext& call,
+                                              int first_year, int last_year);
+
+  // Postponements. `scheduled_day` is the rule's day for the meeting; the
+  // store applies the rules against earlier postponements and a record
+  // under the same lock.
+  absl::Status Postpone(const CallContext& call,
+                        const v1::PostponeMeetingRequest& request,
+                        int64_t cell_id, absl::CivilDay nominal_day,
+                        absl::CivilDay scheduled_day, absl::CivilDay new_day,
+                        int new_start_minute, v1::Postponement* out);
+  // Of `cell_id`'s meetings with nominal days in [from, to], by nominal day.
+  absl::StatusOr<std::map<absl::CivilDay, std::vector<StoredPostponement>>>
+  LoadPostponements(const CallContext& call, int64_t cell_id,
+                    absl::CivilDay from, absl::CivilDay to);
+
+  // Records.
+  absl::Status RecordMeeting(const CallContext& call,
+                             const v1::RecordMeetingRequest& request,
+                             const NewRecord& record, v1::MeetingRecord* out);
+  absl::Status GetRecord(const CallContext& call, int64_t id,
+                         v1::MeetingRecord* out);
+  // Records of `cell_id` held (started) within [from, to].
+  absl::StatusOr<std::vector<StoredRecord>> LoadRecords(
+      const CallContext& call, int64_t cell_id, absl::CivilDay from,
+      absl::CivilDay to);
+
+  // Tasks.
+  absl::Status ListTasks(const CallContext& call, int64_t cell_id,
+                         bool open_only, int64_t after_id, int limit,
+                         v1::ListTasksResponse* out, bool* more);
+  absl::Status UpdateTask(const CallContext& call,
+                          const v1::UpdateTaskRequest& request, int64_t id,
+                          v1::Task* out);
+
+  // Topics.
+  absl::Status CreateTopic(const CallContext& call,
+                           const v1::CreateTopicRequest& request,
+                           int64_t organization_id, bool mandated,
+                           v1::Topic* out);
+  // Topics of `year` set by any of `organization_ids` (a cell's own and the
+  // mandated ones of its ancestors), by id, after `after_id`.
+  absl::Status ListTopics(const CallContext& call,
+                          const std::vector<int64_t>& organization_ids,
+                          int year, int64_t after_id, int limit,
+                          std::vector<v1::Topic>* out, bool* more);
+  // topic id -> the cells that held it.
+  absl::StatusOr<std::map<int64_t, std::set<int64_t>>> TopicsHeld(
+      const CallContext& call, const std::vector<int64_t>& topic_ids);
+
+ private:
+  MysqlPool* pool_;
+};
+
+}  // namespace chibo::scheduling
+
+#endif  // CHIBO_SERVICES_SCHEDULING_STORE_H_
