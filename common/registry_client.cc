@@ -42,6 +42,13 @@ template <typename Request, typename Response, typename Method>
 absl::Status RegistryClient::Invoke(const CallContext& call,
                                     const Request& request, Response* response,
                                     Method method) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Now() < circuit_open_until_) {
+      return absl::UnavailableError(
+          "registry unavailable: it did not answer moments ago; retry soon");
+    }
+  }
   grpc::Status status;
   absl::Duration backoff = options_.backoff;
   for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
@@ -61,10 +68,7 @@ absl::Status RegistryClient::Invoke(const CallContext& call,
     }
     status = method(context.get(), request, response);
     if (status.ok()) return absl::OkStatus();
-    if (!Retryable(status) && status.error_code() !=
-                                  grpc::StatusCode::DEADLINE_EXCEEDED) {
-      break;
-    }
+    if (!Retryable(status)) break;
     if (attempt < options_.attempts &&
         absl::Now() + backoff < call.deadline) {
       absl::SleepFor(backoff);
@@ -73,6 +77,10 @@ absl::Status RegistryClient::Invoke(const CallContext& call,
   }
   if (status.ok() || status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    if (!status.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      circuit_open_until_ = absl::Now() + options_.open_circuit_for;
+    }
     // Including a deadline hit before any attempt: the peer did not answer
     // in time, which to our caller is the registry being unavailable.
     return absl::UnavailableError(absl::StrCat(

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,13 +22,19 @@ namespace chibo {
 // as the service's own identity on behalf of the original caller, within
 // the caller's deadline; UNAVAILABLE is retried a few times with a short
 // backoff and then returned as UNAVAILABLE ("registry unavailable: ..."),
-// so writes that need the registry fail fast while it is down.
+// so writes that need the registry fail fast while it is down. A call that
+// times out is not retried (a hung peer will not answer the next attempt
+// either) and opens the circuit for a few seconds.
 class RegistryClient {
  public:
   struct Options {
     int attempts = 3;
     absl::Duration attempt_timeout = absl::Seconds(2);
     absl::Duration backoff = absl::Milliseconds(50);
+    // After the registry failed to answer, calls fail at once for this
+    // long instead of each waiting out its deadline (a circuit breaker):
+    // callers with a local fallback answer quickly while it is down.
+    absl::Duration open_circuit_for = absl::Seconds(3);
   };
 
   // `identity` may be null (--insecure_dev): calls then carry no token.
@@ -66,6 +73,8 @@ class RegistryClient {
   std::unique_ptr<feed::v1::ChangeFeedService::Stub> feed_;
   const auth::ServiceIdentity* identity_;
   Options options_;
+  mutable std::mutex mu_;
+  mutable absl::Time circuit_open_until_ = absl::InfinitePast();
 };
 
 }  // namespace chibo
