@@ -69,8 +69,7 @@ absl::Status RegistryClient::Invoke(const CallContext& call,
     status = method(context.get(), request, response);
     if (status.ok()) return absl::OkStatus();
     if (!Retryable(status)) break;
-    if (attempt < options_.attempts &&
-        absl::Now() + backoff < call.deadline) {
+    if (attempt < options_.attempts && absl::Now() + backoff < call.deadline) {
       absl::SleepFor(backoff);
       backoff *= 2;
     }
@@ -96,12 +95,11 @@ absl::StatusOr<registry::v1::OrganizationAncestry> RegistryClient::Ancestry(
   request.set_name(ResourceName("organizations", organization));
   request.set_as_of_date(FormatDate(as_of));
   registry::v1::OrganizationAncestry response;
-  RETURN_IF_ERROR(Invoke(call, request, &response,
-                         [this](grpc::ClientContext* c, const auto& req,
-                                auto* resp) {
-                           return registry_->GetOrganizationAncestry(c, req,
-                                                                     resp);
-                         }));
+  RETURN_IF_ERROR(
+      Invoke(call, request, &response,
+             [this](grpc::ClientContext* c, const auto& req, auto* resp) {
+               return registry_->GetOrganizationAncestry(c, req, resp);
+             }));
   return response;
 }
 
@@ -113,11 +111,11 @@ absl::StatusOr<std::vector<registry::v1::Organization>> RegistryClient::Subtree(
   request.set_page_size(kPageSize);
   do {
     registry::v1::ListOrganizationsResponse page;
-    RETURN_IF_ERROR(Invoke(
-        call, request, &page,
-        [this](grpc::ClientContext* c, const auto& req, auto* resp) {
-          return registry_->ListOrganizations(c, req, resp);
-        }));
+    RETURN_IF_ERROR(
+        Invoke(call, request, &page,
+               [this](grpc::ClientContext* c, const auto& req, auto* resp) {
+                 return registry_->ListOrganizations(c, req, resp);
+               }));
     for (auto& org : *page.mutable_organizations()) {
       all.push_back(std::move(org));
     }
@@ -136,11 +134,11 @@ RegistryClient::CellMembers(const CallContext& call, int64_t cell,
   request.set_page_size(kPageSize);
   do {
     registry::v1::ListCellMembersResponse page;
-    RETURN_IF_ERROR(Invoke(
-        call, request, &page,
-        [this](grpc::ClientContext* c, const auto& req, auto* resp) {
-          return registry_->ListCellMembers(c, req, resp);
-        }));
+    RETURN_IF_ERROR(
+        Invoke(call, request, &page,
+               [this](grpc::ClientContext* c, const auto& req, auto* resp) {
+                 return registry_->ListCellMembers(c, req, resp);
+               }));
     for (auto& member : *page.mutable_members()) {
       all.push_back(std::move(member));
     }

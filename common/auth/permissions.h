@@ -11,11 +11,11 @@ namespace chibo::auth {
 
 // What an RPC does, which decides which roles may call it at all.
 enum class Access {
-  kRead,   // every role
-  kWrite,  // system admin, committee office, cell secretary, integration,
-           // service
-  kBulk,   // system admin, integration, service
-  kFeed,   // every role; each change is filtered by the caller's scope
+  kRead,       // every role
+  kWrite,      // system admin, committee office, cell secretary, integration,
+               // service
+  kBulk,       // system admin, integration, service
+  kFeed,       // every role; each change is filtered by the caller's scope
   kReference,  // every role, no scope: reference data of no organisation
                // (holiday calendars)
 };

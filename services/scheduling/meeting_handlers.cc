@@ -24,9 +24,10 @@ absl::Status CheckAssignee(absl::string_view assignee,
       ParseResourceId(assignee, "organizations", field).ok()) {
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": must be a member (members/{id}) or a party group "
-             "(organizations/{id})"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field,
+                   ": must be a member (members/{id}) or a party group "
+                   "(organizations/{id})"));
 }
 
 }  // namespace
@@ -43,7 +44,8 @@ absl::Status ParsePeriod(absl::string_view start_text,
   ASSIGN_OR_RETURN(*start, ParseDate(start_text, "start_date"));
   ASSIGN_OR_RETURN(*end, ParseDate(end_text, "end_date"));
   if (*end < *start) {
-    return absl::InvalidArgumentError("end_date: must not be before start_date");
+    return absl::InvalidArgumentError(
+        "end_date: must not be before start_date");
   }
   if (*end - *start > max_days) {
     return absl::InvalidArgumentError(
@@ -69,8 +71,8 @@ absl::StatusOr<CellData> SchedulingServiceImpl::LoadCell(
       std::vector<ScopedRule> scoped,
       store_->LoadRules(call, std::set<int64_t>(cell.ancestors.begin(),
                                                 cell.ancestors.end())));
-  data.rules = ApplicableRules(scoped, cell.ancestors, cell.category,
-                               wide_from, wide_to);
+  data.rules = ApplicableRules(scoped, cell.ancestors, cell.category, wide_from,
+                               wide_to);
   ASSIGN_OR_RETURN(data.postponements, store_->LoadPostponements(
                                            call, cell.id, wide_from, wide_to));
   ASSIGN_OR_RETURN(data.records,
@@ -88,20 +90,17 @@ grpc::Status SchedulingServiceImpl::ListMeetings(
                          ParseResourceId(request->organization(),
                                          "organizations", "organization"));
         absl::CivilDay from, to;
-        RETURN_IF_ERROR(ParsePeriod(request->start_date(),
-                                    request->end_date(), kMaxListDays, &from,
-                                    &to));
+        RETURN_IF_ERROR(ParsePeriod(request->start_date(), request->end_date(),
+                                    kMaxListDays, &from, &to));
         ASSIGN_OR_RETURN(const int limit,
                          NormalizePageSize(request->page_size()));
-        const std::string filter_key =
-            absl::StrCat("meetings|", org_id, "|", FormatDate(from), "|",
-                         FormatDate(to));
+        const std::string filter_key = absl::StrCat(
+            "meetings|", org_id, "|", FormatDate(from), "|", FormatDate(to));
         ASSIGN_OR_RETURN(PageCursor cursor,
                          DecodePageToken(request->page_token(), filter_key));
         ASSIGN_OR_RETURN(std::vector<OrgInfo> cells,
                          directory_->CellsUnder(call, org_id, "organization"));
-        ASSIGN_OR_RETURN(LoadedHolidays holidays,
-                         LoadHolidays(call, from, to));
+        ASSIGN_OR_RETURN(LoadedHolidays holidays, LoadHolidays(call, from, to));
         const absl::CivilDay today = TodayInVietnam();
         int served = 0;
         int64_t last_served = 0;
@@ -166,14 +165,15 @@ grpc::Status SchedulingServiceImpl::PostponeMeeting(
             FindOccurrence(data.rules, holidays.calendar, nominal);
         if (!occurrence) {
           return absl::NotFoundError(absl::StrCat(
-              "nominal_date: ", request->cell(), " has no meeting with "
-              "nominal date ", FormatDate(nominal),
+              "nominal_date: ", request->cell(),
+              " has no meeting with "
+              "nominal date ",
+              FormatDate(nominal),
               " under its rules (ListMeetings gives the nominal dates)"));
         }
-        return store_->Postpone(call, *request, cell_id, nominal,
-                                occurrence->day, new_day,
-                                new_minute.value_or(occurrence->start_minute),
-                                response);
+        return store_->Postpone(
+            call, *request, cell_id, nominal, occurrence->day, new_day,
+            new_minute.value_or(occurrence->start_minute), response);
       });
 }
 
@@ -229,9 +229,9 @@ grpc::Status SchedulingServiceImpl::UpdateTask(
         const v1::Task& task = request->task();
         ASSIGN_OR_RETURN(const int64_t id,
                          ParseResourceId(task.name(), "tasks", "task.name"));
-        RETURN_IF_ERROR(ValidateUpdateMask(
-            request->update_mask(), {"status", "due_date", "title",
-                                     "assignee"}));
+        RETURN_IF_ERROR(
+            ValidateUpdateMask(request->update_mask(),
+                               {"status", "due_date", "title", "assignee"}));
         for (const std::string& path : request->update_mask().paths()) {
           if (path == "status" &&
               (task.status() == v1::TASK_STATUS_UNSPECIFIED ||
@@ -240,7 +240,8 @@ grpc::Status SchedulingServiceImpl::UpdateTask(
                 "task.status: must be OPEN, IN_PROGRESS, DONE or CANCELLED");
           }
           if (path == "due_date") {
-            RETURN_IF_ERROR(ParseDate(task.due_date(), "task.due_date").status());
+            RETURN_IF_ERROR(
+                ParseDate(task.due_date(), "task.due_date").status());
           }
           if (path == "title" &&
               (task.title().empty() || task.title().size() > 1024)) {

@@ -189,8 +189,8 @@ absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
   std::vector<v1::Attendance> attendance;
   LoadAttendance(db, id, &attendance);
   for (auto& a : attendance) *out->add_attendance() = std::move(a);
-  out->set_attendance_rate(AttendanceRate(ToRuleAttendance(
-      {out->attendance().begin(), out->attendance().end()})));
+  out->set_attendance_rate(AttendanceRate(
+      ToRuleAttendance({out->attendance().begin(), out->attendance().end()})));
 
   sql::PreparedStatement& tasks = db.Prepare(
       "SELECT id, meeting_id, cell_id, title, assignee, due_day, status, "
@@ -215,10 +215,10 @@ absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
 std::vector<v1::Postponement> LockPostponements(DbConnection& db,
                                                 int64_t cell_id,
                                                 absl::CivilDay nominal_day) {
-  sql::PreparedStatement& query = db.Prepare(absl::StrCat(
-      "SELECT ", kPostponementColumns,
-      " FROM postponements WHERE cell_id = ? AND nominal_day = ? "
-      "ORDER BY sequence FOR UPDATE"));
+  sql::PreparedStatement& query = db.Prepare(
+      absl::StrCat("SELECT ", kPostponementColumns,
+                   " FROM postponements WHERE cell_id = ? AND nominal_day = ? "
+                   "ORDER BY sequence FOR UPDATE"));
   query.setInt64(1, cell_id);
   query.setString(2, FormatDate(nominal_day));
   std::unique_ptr<sql::ResultSet> row(query.executeQuery());
@@ -276,8 +276,9 @@ absl::Status SchedulingStore::Postpone(
                                 ? call.caller.subject
                                 : call.caller.on_behalf_of);
         insert.executeUpdate();
-        sql::PreparedStatement& query = db.Prepare(absl::StrCat(
-            "SELECT ", kPostponementColumns, " FROM postponements WHERE id = ?"));
+        sql::PreparedStatement& query =
+            db.Prepare(absl::StrCat("SELECT ", kPostponementColumns,
+                                    " FROM postponements WHERE id = ?"));
         query.setInt64(1, LastInsertId(db));
         std::unique_ptr<sql::ResultSet> row(query.executeQuery());
         row->next();
@@ -389,8 +390,8 @@ absl::Status SchedulingStore::RecordMeeting(
           if (d.available_time().empty()) {
             doc.setNull(8, 0);
           } else {
-            doc.setString(8, MinuteOut(*ParseLocalDateTime(
-                                 d.available_time(), "available_time")));
+            doc.setString(8, MinuteOut(*ParseLocalDateTime(d.available_time(),
+                                                           "available_time")));
           }
           doc.executeUpdate();
         }
@@ -503,9 +504,10 @@ absl::Status SchedulingStore::ListTasks(const CallContext& call,
         query.setInt64(2, after_id);
         query.setInt(3, v1::TASK_STATUS_OPEN);
         query.setInt(4, v1::TASK_STATUS_IN_PROGRESS);
-        query.setInt(5, open_only ? v1::TASK_STATUS_OPEN : v1::TASK_STATUS_DONE);
-        query.setInt(6, open_only ? v1::TASK_STATUS_OPEN
-                                  : v1::TASK_STATUS_CANCELLED);
+        query.setInt(5,
+                     open_only ? v1::TASK_STATUS_OPEN : v1::TASK_STATUS_DONE);
+        query.setInt(
+            6, open_only ? v1::TASK_STATUS_OPEN : v1::TASK_STATUS_CANCELLED);
         query.setInt(7, limit + 1);
         std::unique_ptr<sql::ResultSet> row(query.executeQuery());
         int count = 0;
@@ -529,8 +531,7 @@ absl::Status SchedulingStore::UpdateTask(const CallContext& call,
       [&](DbConnection& db) -> absl::Status {
         int64_t version = 0;
         RETURN_IF_ERROR(LoadTask(db, id, true, out, &version));
-        RETURN_IF_ERROR(
-            CheckEtag(request.task().etag(), version, out->name()));
+        RETURN_IF_ERROR(CheckEtag(request.task().etag(), version, out->name()));
         v1::Task next = *out;
         for (const std::string& path : request.update_mask().paths()) {
           if (path == "status") next.set_status(request.task().status());

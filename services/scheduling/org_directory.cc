@@ -194,7 +194,8 @@ absl::StatusOr<std::vector<OrgInfo>> OrgDirectory::Recall(
           info.id = row->getInt64("id");
           info.is_cell = row->getBoolean("is_cell");
           info.category = row->getInt("category");
-          info.ancestors = ParseAncestry(std::string(row->getString("ancestry")));
+          info.ancestors =
+              ParseAncestry(std::string(row->getString("ancestry")));
           info.display_name = row->getString("display_name");
           out.push_back(std::move(info));
         }

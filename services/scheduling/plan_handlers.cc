@@ -46,11 +46,12 @@ grpc::Status SchedulingServiceImpl::CreateTopic(
         }
         RETURN_IF_ERROR(CheckText(topic.title(), "topic.title", 1024));
         if (topic.planned_month() < 1 || topic.planned_month() > 12) {
-          return absl::InvalidArgumentError("topic.planned_month: must be 1..12");
+          return absl::InvalidArgumentError(
+              "topic.planned_month: must be 1..12");
         }
         RETURN_IF_ERROR(CheckText(topic.preparer(), "topic.preparer", 512));
-        ASSIGN_OR_RETURN(OrgInfo org, directory_->Get(call, org_id,
-                                                      "topic.organization"));
+        ASSIGN_OR_RETURN(OrgInfo org,
+                         directory_->Get(call, org_id, "topic.organization"));
         return store_->CreateTopic(call, *request, org_id, !org.is_cell,
                                    response);
       });

@@ -86,9 +86,9 @@ absl::StatusOr<MeetingRule> RuleFromProto(const v1::MeetingRuleVersion& in,
                      "must be DAY_OF_MONTH, NTH_WEEKDAY or LAST_WORKING_DAY");
   }
   if (!in.start_time().empty()) {
-    ASSIGN_OR_RETURN(rule.start_minute,
-                     ParseTimeOfDay(in.start_time(),
-                                    absl::StrCat(prefix, "start_time")));
+    ASSIGN_OR_RETURN(
+        rule.start_minute,
+        ParseTimeOfDay(in.start_time(), absl::StrCat(prefix, "start_time")));
   }
   if (in.min_minutes() != 0) rule.min_minutes = in.min_minutes();
   if (in.combined_min_minutes() != 0) {
@@ -108,9 +108,9 @@ absl::StatusOr<MeetingRule> RuleFromProto(const v1::MeetingRuleVersion& in,
   if (in.effective_from().empty()) {
     return Invalid(absl::StrCat(prefix, "effective_from"), "is required");
   }
-  ASSIGN_OR_RETURN(rule.effective_from,
-                   ParseDate(in.effective_from(),
-                             absl::StrCat(prefix, "effective_from")));
+  ASSIGN_OR_RETURN(
+      rule.effective_from,
+      ParseDate(in.effective_from(), absl::StrCat(prefix, "effective_from")));
   ASSIGN_OR_RETURN(rule.effective_to,
                    ParseDateOr(in.effective_to(),
                                absl::StrCat(prefix, "effective_to"), kOpenEnd));
@@ -180,8 +180,8 @@ AttendanceMark MarkFromProto(v1::AttendanceMark mark) {
 absl::Status CheckText(absl::string_view text, absl::string_view field,
                        size_t max_bytes) {
   if (text.size() > max_bytes || !IsCleanUtf8(text)) {
-    return Invalid(field, absl::StrCat("at most ", max_bytes,
-                                       " bytes of UTF-8 text"));
+    return Invalid(field,
+                   absl::StrCat("at most ", max_bytes, " bytes of UTF-8 text"));
   }
   return absl::OkStatus();
 }

@@ -76,9 +76,9 @@ absl::StatusOr<int64_t> CellMemberId(
     const std::string& cell, absl::CivilDay day) {
   ASSIGN_OR_RETURN(int64_t id, ParseResourceId(name, "members", field));
   if (members.count(id) == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", name, " is not a member of ", cell, " on ",
-        FormatDate(day)));
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", name,
+                                                   " is not a member of ", cell,
+                                                   " on ", FormatDate(day)));
   }
   return id;
 }
@@ -96,9 +96,9 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
         }
         const v1::MeetingRecord& r = request->record();
         NewRecord record;
-        ASSIGN_OR_RETURN(record.cell_id, ParseResourceId(r.cell(),
-                                                         "organizations",
-                                                         "record.cell"));
+        ASSIGN_OR_RETURN(
+            record.cell_id,
+            ParseResourceId(r.cell(), "organizations", "record.cell"));
         if (r.kind() == v1::MEETING_KIND_UNSPECIFIED ||
             !v1::MeetingKind_IsValid(r.kind())) {
           return absl::InvalidArgumentError(
@@ -114,8 +114,8 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
               "record.", r.start_time().empty() ? "start_time" : "end_time",
               ": is required"));
         }
-        ASSIGN_OR_RETURN(record.start,
-                         ParseLocalDateTime(r.start_time(), "record.start_time"));
+        ASSIGN_OR_RETURN(record.start, ParseLocalDateTime(r.start_time(),
+                                                          "record.start_time"));
         ASSIGN_OR_RETURN(record.end,
                          ParseLocalDateTime(r.end_time(), "record.end_time"));
         if (record.end <= record.start) {
@@ -158,8 +158,8 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
                          LoadHolidays(call, anchor, anchor));
         std::optional<Occurrence> occurrence;
         if (record.nominal_day) {
-          occurrence =
-              FindOccurrence(data.rules, holidays.calendar, *record.nominal_day);
+          occurrence = FindOccurrence(data.rules, holidays.calendar,
+                                      *record.nominal_day);
           if (!occurrence) {
             return absl::InvalidArgumentError(absl::StrCat(
                 "record.nominal_date: ", r.cell(),
@@ -209,14 +209,15 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
                            CellMemberId(a.member(), field + ".member", members,
                                         r.cell(), held_day));
           if (!marked.insert(id).second) {
-            return absl::InvalidArgumentError(
-                absl::StrCat(field, ".member: ", a.member(), " is listed twice"));
+            return absl::InvalidArgumentError(absl::StrCat(
+                field, ".member: ", a.member(), " is listed twice"));
           }
           if (a.mark() == v1::ATTENDANCE_MARK_UNSPECIFIED ||
               !v1::AttendanceMark_IsValid(a.mark())) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                field, ".mark: must be PRESENT, ABSENT_WITH_REASON, "
-                       "ABSENT_WITHOUT_REASON or EXEMPT"));
+            return absl::InvalidArgumentError(
+                absl::StrCat(field,
+                             ".mark: must be PRESENT, ABSENT_WITH_REASON, "
+                             "ABSENT_WITHOUT_REASON or EXEMPT"));
           }
           RETURN_IF_ERROR(CheckText(a.reason(), field + ".reason", 1000));
           const bool counts = members[id].counts_in_attendance();
@@ -238,10 +239,10 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
           if (marked.count(id) == 0) missing.push_back(member.member());
         }
         if (!missing.empty()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "record.attendance: every member of the cell on ",
-              FormatDate(held_day), " needs a mark; missing ",
-              absl::StrJoin(missing, ", ")));
+          return absl::InvalidArgumentError(
+              absl::StrCat("record.attendance: every member of the cell on ",
+                           FormatDate(held_day), " needs a mark; missing ",
+                           absl::StrJoin(missing, ", ")));
         }
         if (!r.chair().empty()) {
           ASSIGN_OR_RETURN(record.chair_id,
@@ -292,9 +293,9 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
         if (r.topics_size() > 0) {
           std::vector<v1::Topic> applicable;
           bool more = false;
-          RETURN_IF_ERROR(store_->ListTopics(
-              call, cell.ancestors, static_cast<int>(held_day.year()), 0,
-              10000, &applicable, &more));
+          RETURN_IF_ERROR(store_->ListTopics(call, cell.ancestors,
+                                             static_cast<int>(held_day.year()),
+                                             0, 10000, &applicable, &more));
           std::set<std::string> names;
           for (const v1::Topic& topic : applicable) names.insert(topic.name());
           for (int i = 0; i < r.topics_size(); ++i) {
@@ -302,9 +303,9 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
             ASSIGN_OR_RETURN(int64_t topic,
                              ParseResourceId(r.topics(i), "topics", field));
             if (names.count(r.topics(i)) == 0) {
-              return absl::InvalidArgumentError(absl::StrCat(
-                  field, ": ", r.topics(i), " is not in ", r.cell(),
-                  "'s plan for ", held_day.year()));
+              return absl::InvalidArgumentError(
+                  absl::StrCat(field, ": ", r.topics(i), " is not in ",
+                               r.cell(), "'s plan for ", held_day.year()));
             }
             if (std::find(record.topic_ids.begin(), record.topic_ids.end(),
                           topic) != record.topic_ids.end()) {

@@ -35,13 +35,11 @@ grpc::Status SchedulingServiceImpl::GetComplianceReport(
                          ParseResourceId(request->organization(),
                                          "organizations", "organization"));
         absl::CivilDay from, to;
-        RETURN_IF_ERROR(ParsePeriod(request->start_date(),
-                                    request->end_date(), kMaxReportDays, &from,
-                                    &to));
+        RETURN_IF_ERROR(ParsePeriod(request->start_date(), request->end_date(),
+                                    kMaxReportDays, &from, &to));
         ASSIGN_OR_RETURN(std::vector<OrgInfo> cells,
                          directory_->CellsUnder(call, org_id, "organization"));
-        ASSIGN_OR_RETURN(LoadedHolidays holidays,
-                         LoadHolidays(call, from, to));
+        ASSIGN_OR_RETURN(LoadedHolidays holidays, LoadHolidays(call, from, to));
         const absl::CivilDay today = TodayInVietnam();
         response->set_organization(request->organization());
         response->set_start_date(FormatDate(from));
@@ -86,16 +84,14 @@ grpc::Status SchedulingServiceImpl::ExportCalendar(
             const int64_t cell_id,
             ParseResourceId(request->cell(), "organizations", "cell"));
         absl::CivilDay from, to;
-        RETURN_IF_ERROR(ParsePeriod(request->start_date(),
-                                    request->end_date(), kMaxReportDays, &from,
-                                    &to));
+        RETURN_IF_ERROR(ParsePeriod(request->start_date(), request->end_date(),
+                                    kMaxReportDays, &from, &to));
         ASSIGN_OR_RETURN(OrgInfo cell,
                          directory_->GetCell(call, cell_id, "cell"));
         ASSIGN_OR_RETURN(CellData data, LoadCell(call, cell, from, to));
-        ASSIGN_OR_RETURN(LoadedHolidays holidays,
-                         LoadHolidays(call, from, to));
-        const std::vector<v1::Meeting> meetings = BuildMeetings(
-            data, holidays.calendar, from, to, TodayInVietnam());
+        ASSIGN_OR_RETURN(LoadedHolidays holidays, LoadHolidays(call, from, to));
+        const std::vector<v1::Meeting> meetings =
+            BuildMeetings(data, holidays.calendar, from, to, TodayInVietnam());
         response->set_ics(ExportICalendar(
             absl::StrCat("Lịch sinh hoạt: ", cell.display_name),
             CalendarEventsOf(cell.display_name, meetings), absl::Now()));

@@ -86,14 +86,14 @@ grpc::Status SchedulingServiceImpl::CreateMeetingRule(
 grpc::Status SchedulingServiceImpl::GetMeetingRule(
     grpc::ServerContext* context, const v1::GetMeetingRuleRequest* request,
     v1::MeetingRule* response) {
-  return gate_->Serve(context, Method("GetMeetingRule"), *request,
-                      [&](const CallContext& call) -> absl::Status {
-                        ASSIGN_OR_RETURN(const int64_t id,
-                                         ParseResourceId(request->name(),
-                                                         "meetingRules",
-                                                         "name"));
-                        return store_->GetRule(call, id, response);
-                      });
+  return gate_->Serve(
+      context, Method("GetMeetingRule"), *request,
+      [&](const CallContext& call) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            const int64_t id,
+            ParseResourceId(request->name(), "meetingRules", "name"));
+        return store_->GetRule(call, id, response);
+      });
 }
 
 grpc::Status SchedulingServiceImpl::ListMeetingRules(
@@ -166,16 +166,16 @@ grpc::Status SchedulingServiceImpl::SetHolidayCalendar(
               absl::CivilDay day,
               ParseDate(calendar.holidays(i).date(), field + ".date"));
           if (day.year() != calendar.year()) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                field, ".date: ", FormatDate(day), " is not in ",
-                calendar.year()));
+            return absl::InvalidArgumentError(
+                absl::StrCat(field, ".date: ", FormatDate(day), " is not in ",
+                             calendar.year()));
           }
           if (!seen.insert(day).second) {
             return absl::InvalidArgumentError(absl::StrCat(
                 field, ".date: ", FormatDate(day), " is listed twice"));
           }
-          RETURN_IF_ERROR(CheckText(calendar.holidays(i).title(),
-                                    field + ".title", 255));
+          RETURN_IF_ERROR(
+              CheckText(calendar.holidays(i).title(), field + ".title", 255));
           days.push_back(day);
         }
         return store_->SetHolidays(call, *request, days, response);

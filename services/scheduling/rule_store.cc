@@ -281,9 +281,9 @@ absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
             scoped.scope.organization_id = row->getInt64("organization_id");
             const int target = row->getInt("target");
             scoped.scope.for_cell_itself = target == v1::RULE_TARGET_CELL;
-            scoped.scope.category =
-                target == v1::RULE_TARGET_CATEGORY ? row->getInt("category")
-                                                   : 0;
+            scoped.scope.category = target == v1::RULE_TARGET_CATEGORY
+                                        ? row->getInt("category")
+                                        : 0;
             scoped.rule = ReadVersion(*row, row->getInt64("rule_id"));
             rules.push_back(std::move(scoped));
           }
@@ -336,10 +336,9 @@ absl::Status SchedulingStore::SetHolidays(
 absl::Status SchedulingStore::GetHolidays(const CallContext& call, int year,
                                           int version,
                                           v1::HolidayCalendar* out) {
-  return WithConnection(*pool_, call.deadline, "reading a holiday calendar",
-                        TxMode::kRead, [&](DbConnection& db) {
-                          return LoadCalendar(db, year, version, out);
-                        });
+  return WithConnection(
+      *pool_, call.deadline, "reading a holiday calendar", TxMode::kRead,
+      [&](DbConnection& db) { return LoadCalendar(db, year, version, out); });
 }
 
 absl::StatusOr<LoadedHolidays> SchedulingStore::LoadHolidays(

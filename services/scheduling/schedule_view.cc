@@ -100,8 +100,9 @@ v1::CellCompliance CellComplianceOf(const CellData& data,
   std::vector<StoredRecord> in_period;
   for (const StoredRecord& record : data.records) {
     const absl::CivilDay counts_for =
-        record.meeting.nominal_day == absl::CivilDay() ? record.meeting.day
-                                                       : record.meeting.nominal_day;
+        record.meeting.nominal_day == absl::CivilDay()
+            ? record.meeting.day
+            : record.meeting.nominal_day;
     if (counts_for >= from && counts_for <= to) in_period.push_back(record);
   }
   const std::vector<HeldMeeting> held = Held(in_period);
@@ -129,8 +130,8 @@ v1::CellCompliance CellComplianceOf(const CellData& data,
   std::set<std::string> rule_versions;
   for (const v1::Meeting& meeting :
        BuildMeetings(data, calendar, from, to, today)) {
-    rule_versions.insert(absl::StrCat(meeting.rule(), " v",
-                                      meeting.rule_version()));
+    rule_versions.insert(
+        absl::StrCat(meeting.rule(), " v", meeting.rule_version()));
     if (meeting.state() == v1::MEETING_STATE_MISSED) {
       out.set_meetings_missed(out.meetings_missed() + 1);
     }
@@ -184,16 +185,15 @@ std::vector<CalendarEvent> CalendarEventsOf(
         absl::StrCat(meeting.date(), "T", meeting.time()), "date");
     if (!start.ok()) continue;
     CalendarEvent event;
-    event.uid = absl::StrCat(meeting.cell(), "-", meeting.nominal_date(),
-                             "@chibo");
+    event.uid =
+        absl::StrCat(meeting.cell(), "-", meeting.nominal_date(), "@chibo");
     absl::StrReplaceAll({{"/", "-"}}, &event.uid);
     event.start = *start;
     event.minutes = meeting.min_minutes();
     event.summary = absl::StrCat("Sinh hoạt chi bộ: ", cell_name);
-    event.description =
-        absl::StrCat("Theo quy định ", meeting.rule(), " v",
-                     meeting.rule_version(), "; ngày theo quy định ",
-                     meeting.scheduled_date());
+    event.description = absl::StrCat(
+        "Theo quy định ", meeting.rule(), " v", meeting.rule_version(),
+        "; ngày theo quy định ", meeting.scheduled_date());
     event.postponed = meeting.postponements_size() > 0;
     events.push_back(std::move(event));
   }

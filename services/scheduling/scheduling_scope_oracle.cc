@@ -46,9 +46,10 @@ absl::StatusOr<std::vector<int64_t>> SchedulingScopeOracle::OrganizationsOf(
   const std::pair<absl::string_view, absl::string_view> parts =
       absl::StrSplit(resource_name, absl::MaxSplits('/', 1));
   if (parts.first == "organizations") {
-    ASSIGN_OR_RETURN(int64_t id, ParseResourceId(resource_name,
-                                                 "organizations", "name"));
-    ASSIGN_OR_RETURN(OrgInfo info, directory_.Get(Background(deadline), id, ""));
+    ASSIGN_OR_RETURN(int64_t id,
+                     ParseResourceId(resource_name, "organizations", "name"));
+    ASSIGN_OR_RETURN(OrgInfo info,
+                     directory_.Get(Background(deadline), id, ""));
     return std::vector<int64_t>{info.id};
   }
   auto own = OwnCollections().find(parts.first);

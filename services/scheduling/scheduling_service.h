@@ -29,9 +29,9 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   grpc::Status GetMeetingRule(grpc::ServerContext* context,
                               const v1::GetMeetingRuleRequest* request,
                               v1::MeetingRule* response) override;
-  grpc::Status ListMeetingRules(grpc::ServerContext* context,
-                                const v1::ListMeetingRulesRequest* request,
-                                v1::ListMeetingRulesResponse* response) override;
+  grpc::Status ListMeetingRules(
+      grpc::ServerContext* context, const v1::ListMeetingRulesRequest* request,
+      v1::ListMeetingRulesResponse* response) override;
   grpc::Status ReviseMeetingRule(grpc::ServerContext* context,
                                  const v1::ReviseMeetingRuleRequest* request,
                                  v1::MeetingRule* response) override;

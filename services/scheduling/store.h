@@ -116,9 +116,10 @@ class SchedulingStore {
   absl::Status GetRecord(const CallContext& call, int64_t id,
                          v1::MeetingRecord* out);
   // Records of `cell_id` held (started) within [from, to].
-  absl::StatusOr<std::vector<StoredRecord>> LoadRecords(
-      const CallContext& call, int64_t cell_id, absl::CivilDay from,
-      absl::CivilDay to);
+  absl::StatusOr<std::vector<StoredRecord>> LoadRecords(const CallContext& call,
+                                                        int64_t cell_id,
+                                                        absl::CivilDay from,
+                                                        absl::CivilDay to);
 
   // Tasks.
   absl::Status ListTasks(const CallContext& call, int64_t cell_id,
