@@ -8,6 +8,7 @@
 #include "chibo/registry/v1/registry.grpc.pb.h"
 #include "common/change_feed_service.h"
 #include "common/server.h"
+#include "common/testing/expect_status.h"
 #include "common/testing/test_db.h"
 #include "gtest/gtest.h"
 #include "services/registry/registry_service.h"
@@ -55,10 +56,7 @@ class RegistryTest : public ::testing::Test {
   static std::unique_ptr<feed::v1::ChangeFeedService::Stub> feed_stub_;
 };
 
-// Expects `status` to carry `code` and mention `fragment`, and never any
-// SQL.
-void ExpectError(const grpc::Status& status, grpc::StatusCode code,
-                 const std::string& fragment);
+using chibo::testing::ExpectError;
 
 }  // namespace chibo::registry
 

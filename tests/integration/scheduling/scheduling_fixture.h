@@ -1,0 +1,108 @@
+#ifndef CHIBO_TESTS_INTEGRATION_SCHEDULING_SCHEDULING_FIXTURE_H_
+#define CHIBO_TESTS_INTEGRATION_SCHEDULING_SCHEDULING_FIXTURE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chibo/registry/v1/registry.grpc.pb.h"
+#include "chibo/scheduling/v1/scheduling.grpc.pb.h"
+#include "common/change_feed_service.h"
+#include "common/registry_client.h"
+#include "common/server.h"
+#include "common/testing/expect_status.h"
+#include "common/testing/test_db.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/registry/registry_service.h"
+#include "services/registry/store.h"
+#include "services/scheduling/org_directory.h"
+#include "services/scheduling/scheduling_service.h"
+#include "services/scheduling/store.h"
+
+namespace chibo::scheduling {
+
+using chibo::testing::ExpectError;
+
+// A real registry and a real scheduling server, each on port 0 over its own
+// fresh schema of the test MariaDB; scheduling asks the registry over gRPC
+// as in production. Each test builds its own part of the tree.
+class SchedulingTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+
+  static std::unique_ptr<grpc::ClientContext> Context();
+  static std::string Code(const std::string& prefix);
+
+  struct Tree {
+    std::string province;
+    std::string bloc;
+    std::string cell;
+    std::vector<std::string> members;
+  };
+  // province > bloc > cell (category administrative agency) with `members`
+  // full members who joined in 2020.
+  Tree MakeTree(int members,
+                registry::v1::CellCategory category =
+                    registry::v1::CELL_CATEGORY_ADMINISTRATIVE_AGENCY);
+  std::string MakeCellUnder(const std::string& parent,
+                            registry::v1::CellCategory category);
+  std::string MakeMember(
+      const std::string& cell,
+      registry::v1::MemberStatus status = registry::v1::MEMBER_STATUS_FULL);
+
+  // A day-N rule set by `organization` for its subtree from `from`.
+  v1::MeetingRule MakeDayRule(const std::string& organization, int day,
+                              const std::string& from,
+                              v1::RuleTarget target = v1::RULE_TARGET_SUBTREE,
+                              int category = 0);
+  // The cell's meetings over [from, to].
+  std::vector<v1::Meeting> Meetings(const std::string& organization,
+                                    const std::string& from,
+                                    const std::string& to);
+  // A record of a meeting held from `start` ("YYYY-MM-DDTHH:MM") for
+  // `minutes`, everyone present unless `marks` says otherwise.
+  v1::MeetingRecord RecordRequest(
+      const std::string& cell, const std::string& nominal_date,
+      const std::string& start, int minutes,
+      const std::vector<std::string>& members,
+      const std::vector<v1::AttendanceMark>& marks = {});
+  grpc::Status Record(const v1::MeetingRecord& record, v1::MeetingRecord* out,
+                      const std::string& request_id = "");
+
+  // Stops the registry (and brings it back): for outage tests.
+  static void StopRegistry();
+  static void StartRegistry();
+
+  static registry::v1::RegistryService::Stub& registry() { return *registry_; }
+  static v1::SchedulingService::Stub& stub() { return *stub_; }
+  static testing::TestDatabase& db() { return *scheduling_db_; }
+
+  // Last year and next year in Vietnam: records must lie in the past,
+  // postponements in the future.
+  static int LastYear();
+  static int NextYear();
+
+ private:
+  static std::unique_ptr<testing::TestDatabase> registry_db_;
+  static std::unique_ptr<testing::TestDatabase> scheduling_db_;
+  static std::unique_ptr<InsecureDevAuthorizer> authorizer_;
+  static std::unique_ptr<RpcGate> gate_;
+  static std::unique_ptr<registry::RegistryStore> registry_store_;
+  static std::unique_ptr<registry::RegistryServiceImpl> registry_service_;
+  static std::unique_ptr<RunningServer> registry_server_;
+  static int registry_port_;
+  static std::unique_ptr<RegistryClient> client_;
+  static std::unique_ptr<SchedulingStore> store_;
+  static std::unique_ptr<OrgDirectory> directory_;
+  static std::unique_ptr<SchedulingServiceImpl> service_;
+  static std::unique_ptr<RunningServer> server_;
+  static std::unique_ptr<registry::v1::RegistryService::Stub> registry_;
+  static std::unique_ptr<v1::SchedulingService::Stub> stub_;
+};
+
+}  // namespace chibo::scheduling
+
+#endif  // CHIBO_TESTS_INTEGRATION_SCHEDULING_SCHEDULING_FIXTURE_H_
