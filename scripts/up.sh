@@ -278,6 +278,8 @@ stop_all() {
 
 print_usage_help() {
   local buf="$CHIBO_BUF" auth="" svc reg="127.0.0.1:50051"
+  local sch="127.0.0.1:50052" year
+  year="$(date +%Y)"
   # shellcheck disable=SC2016  # printed for the user's shell to expand.
   [[ -z "$TOKEN" ]] || auth=' -H "authorization: Bearer $TOKEN"'
   echo
@@ -310,6 +312,15 @@ Try:
     http://$reg/chibo.registry.v1.RegistryService/CreateOrganization
   $buf curl --protocol grpc --http2-prior-knowledge$auth \\
     -d '{"pageSize":10}' http://$reg/chibo.registry.v1.RegistryService/ListOrganizations
+EOF
+  fi
+  if [[ " ${STARTED[*]} " == *" scheduling "* ]]; then
+    cat <<EOF
+  $buf curl --protocol grpc --http2-prior-knowledge --list-methods http://$sch
+  $buf curl --protocol grpc --http2-prior-knowledge$auth \\
+    -d '{"organization":"organizations/1","startDate":"$year-01-01","endDate":"$year-12-31"}' \\
+    http://$sch/chibo.scheduling.v1.SchedulingService/ListMeetings
+(README.md, section "Scheduling", walks through rules, postponements and records.)
 EOF
   fi
   echo
