@@ -46,11 +46,11 @@ absl::StatusOr<std::vector<int64_t>> SchedulingScopeOracle::OrganizationsOf(
   const std::pair<absl::string_view, absl::string_view> parts =
       absl::StrSplit(resource_name, absl::MaxSplits('/', 1));
   if (parts.first == "organizations") {
+    // Existence is AncestorsOf's question (cached); an unknown id is then
+    // refused like any out-of-scope one.
     ASSIGN_OR_RETURN(int64_t id,
                      ParseResourceId(resource_name, "organizations", "name"));
-    ASSIGN_OR_RETURN(OrgInfo info,
-                     directory_.Get(Background(deadline), id, ""));
-    return std::vector<int64_t>{info.id};
+    return std::vector<int64_t>{id};
   }
   auto own = OwnCollections().find(parts.first);
   if (own == OwnCollections().end()) {
