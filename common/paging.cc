@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/resource_name.h"
 
 namespace chibo {
 namespace {
@@ -59,6 +60,14 @@ absl::StatusOr<PageCursor> DecodePageToken(absl::string_view token,
     return BadToken();
   }
   return cursor;
+}
+
+std::string PageTokenAfter(absl::string_view last_name,
+                           absl::string_view collection,
+                           absl::string_view filter_key) {
+  // Names come from our own rows, so they always parse.
+  absl::StatusOr<int64_t> id = ParseResourceId(last_name, collection, "name");
+  return EncodePageToken(id.ok() ? *id : 0, filter_key);
 }
 
 }  // namespace chibo

@@ -23,6 +23,12 @@ struct PageCursor {
 
 std::string EncodePageToken(int64_t last_id, absl::string_view filter_key);
 
+// The token for the page after the resource named `last_name` (the last one
+// returned, "tasks/42" in `collection` "tasks").
+std::string PageTokenAfter(absl::string_view last_name,
+                           absl::string_view collection,
+                           absl::string_view filter_key);
+
 // Empty token -> after_id 0. A token that is corrupt or was issued for other
 // filters -> INVALID_ARGUMENT naming page_token.
 absl::StatusOr<PageCursor> DecodePageToken(absl::string_view token,

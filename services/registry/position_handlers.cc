@@ -82,10 +82,8 @@ grpc::Status RegistryServiceImpl::ListPositions(
         RETURN_IF_ERROR(store_->ListPositions(
             call, org_id, as_of, cursor.after_id, limit, response, &more));
         if (more) {
-          response->set_next_page_token(EncodePageToken(
-              *ParseResourceId(response->positions().rbegin()->name(),
-                               "positions", "name"),
-              filter_key));
+          response->set_next_page_token(PageTokenAfter(
+              response->positions().rbegin()->name(), "positions", filter_key));
         }
         return absl::OkStatus();
       });
@@ -154,10 +152,8 @@ grpc::Status RegistryServiceImpl::ListCadres(
                                            cursor.after_id, limit, response,
                                            &more));
         if (more) {
-          response->set_next_page_token(EncodePageToken(
-              *ParseResourceId(response->cadres().rbegin()->name(), "cadres",
-                               "name"),
-              filter_key));
+          response->set_next_page_token(PageTokenAfter(
+              response->cadres().rbegin()->name(), "cadres", filter_key));
         }
         return absl::OkStatus();
       });

@@ -211,10 +211,8 @@ grpc::Status SchedulingServiceImpl::ListTasks(
                                           cursor.after_id, limit, response,
                                           &more));
         if (more) {
-          response->set_next_page_token(EncodePageToken(
-              *ParseResourceId(response->tasks().rbegin()->name(), "tasks",
-                               "name"),
-              filter_key));
+          response->set_next_page_token(PageTokenAfter(
+              response->tasks().rbegin()->name(), "tasks", filter_key));
         }
         return absl::OkStatus();
       });

@@ -87,10 +87,8 @@ grpc::Status SchedulingServiceImpl::ListTopics(
           *response->add_topics() = std::move(topic);
         }
         if (more) {
-          response->set_next_page_token(EncodePageToken(
-              *ParseResourceId(response->topics().rbegin()->name(), "topics",
-                               "name"),
-              filter_key));
+          response->set_next_page_token(PageTokenAfter(
+              response->topics().rbegin()->name(), "topics", filter_key));
         }
         return absl::OkStatus();
       });

@@ -114,10 +114,8 @@ grpc::Status SchedulingServiceImpl::ListMeetingRules(
         RETURN_IF_ERROR(store_->ListRules(call, org_id, cursor.after_id, limit,
                                           response, &more));
         if (more) {
-          response->set_next_page_token(EncodePageToken(
-              *ParseResourceId(response->rules().rbegin()->name(),
-                               "meetingRules", "name"),
-              filter_key));
+          response->set_next_page_token(PageTokenAfter(
+              response->rules().rbegin()->name(), "meetingRules", filter_key));
         }
         return absl::OkStatus();
       });
