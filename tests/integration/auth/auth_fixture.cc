@@ -7,10 +7,13 @@
 #include "common/resource_name.h"
 #include "common/status_macros.h"
 #include "services/registry/registry_scope_oracle.h"
+#include "services/scheduling/proto_codec.h"
+#include "services/scheduling/scheduling_scope_oracle.h"
 
 namespace chibo {
 const std::vector<Migration>& RegistryMigrations();
-}
+const std::vector<Migration>& SchedulingMigrations();
+}  // namespace chibo
 
 namespace chibo::auth {
 
@@ -50,14 +53,110 @@ absl::StatusOr<std::unique_ptr<SecuredServers>> SecuredServers::Start(
   }
   ASSIGN_OR_RETURN(s->server_,
                    StartServer(options, {s->registry_.get(), s->feed_.get()}));
+  RETURN_IF_ERROR(s->StartScheduling());
   s->served_ = {"chibo.registry.v1.RegistryService",
-                "chibo.feed.v1.ChangeFeedService"};
+                "chibo.feed.v1.ChangeFeedService",
+                "chibo.scheduling.v1.SchedulingService"};
   RETURN_IF_ERROR(s->BuildProvince("A", &s->a_));
   RETURN_IF_ERROR(s->BuildProvince("B", &s->b_));
   return s;
 }
 
-SecuredServers::~SecuredServers() { server_.reset(); }
+absl::Status SecuredServers::StartScheduling() {
+  ASSIGN_OR_RETURN(scheduling_db_,
+                   testing::TestDatabase::Create(SchedulingMigrations()));
+  identity_ = std::make_unique<ServiceIdentity>("scheduling", keys_);
+  registry_client_ = std::make_unique<RegistryClient>(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                          grpc::InsecureChannelCredentials()),
+      identity_.get());
+  scheduling_oracle_ = std::make_unique<scheduling::SchedulingScopeOracle>(
+      &scheduling_db_->pool(), registry_client_.get());
+  scheduling_authorizer_ = std::make_unique<TokenAuthorizer>(
+      keys_, scheduling_oracle_.get(),
+      std::map<std::string, CertificateIdentity>{});
+  scheduling_gate_ = std::make_unique<RpcGate>(scheduling_authorizer_.get());
+  scheduling_store_ =
+      std::make_unique<scheduling::SchedulingStore>(&scheduling_db_->pool());
+  directory_ = std::make_unique<scheduling::OrgDirectory>(
+      &scheduling_db_->pool(), registry_client_.get());
+  scheduling_ = std::make_unique<scheduling::SchedulingServiceImpl>(
+      scheduling_store_.get(), directory_.get(), scheduling_gate_.get());
+  const TokenAuthorizer* authorizer = scheduling_authorizer_.get();
+  scheduling_feed_ = std::make_unique<ChangeFeedService>(
+      &scheduling_db_->pool(), scheduling_gate_.get(),
+      [authorizer](const Caller& caller, int64_t organization) {
+        return authorizer->MaySee(caller, organization);
+      },
+      4, absl::Milliseconds(50));
+  ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.shutdown_grace = absl::Seconds(1);
+  ASSIGN_OR_RETURN(
+      scheduling_server_,
+      StartServer(options, {scheduling_.get(), scheduling_feed_.get()}));
+  return absl::OkStatus();
+}
+
+int SecuredServers::PortFor(const std::string& service) const {
+  return service == "chibo.scheduling.v1.SchedulingService"
+             ? scheduling_server_->port()
+             : server_->port();
+}
+
+SecuredServers::~SecuredServers() {
+  scheduling_server_.reset();
+  server_.reset();
+}
+
+// A meeting rule for the cell, and a past meeting of it recorded with the
+// member present and a task, written through the store as an admin (the
+// records' checks against the registry are the scheduling tests' job).
+absl::Status SecuredServers::BuildSchedulingResources(Province* out) {
+  const CallContext call = testing::TestCall();
+  const std::string& cell = out->by_collection.at("organizations");
+  ASSIGN_OR_RETURN(const int64_t cell_id,
+                   ParseResourceId(cell, "organizations", "cell"));
+  ASSIGN_OR_RETURN(
+      const int64_t member_id,
+      ParseResourceId(out->by_collection.at("members"), "members", "member"));
+  scheduling::v1::CreateMeetingRuleRequest rule_request;
+  scheduling::v1::MeetingRule* rule = rule_request.mutable_rule();
+  rule->set_organization(cell);
+  rule->set_target(scheduling::v1::RULE_TARGET_CELL);
+  scheduling::v1::MeetingRuleVersion* version = rule->add_versions();
+  version->set_pattern(scheduling::v1::DAY_PATTERN_DAY_OF_MONTH);
+  version->set_day_of_month(5);
+  version->set_effective_from("2020-01-01");
+  ASSIGN_OR_RETURN(scheduling::MeetingRule first,
+                   scheduling::RuleFromProto(*version, "rule.versions[0]"));
+  scheduling::v1::MeetingRule created_rule;
+  RETURN_IF_ERROR(scheduling_store_->CreateRule(call, rule_request, cell_id,
+                                                first, &created_rule));
+
+  scheduling::v1::RecordMeetingRequest record_request;
+  scheduling::v1::MeetingRecord* record = record_request.mutable_record();
+  record->set_cell(cell);
+  record->set_kind(scheduling::v1::MEETING_KIND_REGULAR);
+  record->set_form(scheduling::v1::MEETING_FORM_IN_PERSON);
+  scheduling::v1::Task* task = record->add_tasks();
+  task->set_title("Thu đảng phí");
+  task->set_assignee(out->by_collection.at("members"));
+  task->set_due_date("2021-01-31");
+  scheduling::NewRecord row;
+  row.cell_id = cell_id;
+  row.start = absl::CivilMinute(2021, 1, 5, 14, 0);
+  row.end = absl::CivilMinute(2021, 1, 5, 16, 0);
+  row.attendance.push_back(
+      {member_id, scheduling::v1::ATTENDANCE_MARK_PRESENT, ""});
+  scheduling::v1::MeetingRecord created_record;
+  RETURN_IF_ERROR(scheduling_store_->RecordMeeting(call, record_request, row,
+                                                   &created_record));
+  out->by_collection["meetingRules"] = created_rule.name();
+  out->by_collection["meetings"] = created_record.name();
+  out->by_collection["tasks"] = created_record.tasks(0).name();
+  return absl::OkStatus();
+}
 
 std::string SecuredServers::Token(const std::string& role,
                                   const std::string& scope,
@@ -142,7 +241,7 @@ absl::Status SecuredServers::BuildProvince(const std::string& tag,
                         {"cadres", cadre.name()},
                         {"province", province.name()}};
   out->code = cell.external_code();
-  return absl::OkStatus();
+  return BuildSchedulingResources(out);
 }
 
 }  // namespace chibo::auth
