@@ -50,6 +50,9 @@ absl::Status RegistryClient::Invoke(const CallContext& call,
     }
   }
   grpc::Status status;
+  // The registry failed us (unreachable, or silent for a whole attempt), as
+  // opposed to our caller's deadline running out.
+  bool registry_failed = false;
   absl::Duration backoff = options_.backoff;
   for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
     const absl::Time now = absl::Now();
@@ -68,23 +71,28 @@ absl::Status RegistryClient::Invoke(const CallContext& call,
     }
     status = method(context.get(), request, response);
     if (status.ok()) return absl::OkStatus();
+    registry_failed =
+        status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+         attempt_call.deadline < call.deadline);
     if (!Retryable(status)) break;
     if (attempt < options_.attempts && absl::Now() + backoff < call.deadline) {
       absl::SleepFor(backoff);
       backoff *= 2;
     }
   }
-  if (status.ok() || status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    if (!status.ok()) {
+  if (registry_failed) {
+    {
       std::lock_guard<std::mutex> lock(mu_);
       circuit_open_until_ = absl::Now() + options_.open_circuit_for;
     }
-    // Including a deadline hit before any attempt: the peer did not answer
-    // in time, which to our caller is the registry being unavailable.
-    return absl::UnavailableError(absl::StrCat(
-        "registry unavailable: ",
-        status.ok() ? "no time left for the call" : status.error_message()));
+    return absl::UnavailableError(
+        absl::StrCat("registry unavailable: ", status.error_message()));
+  }
+  if (status.ok() ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::DeadlineExceededError(
+        "the call's deadline passed while waiting for the registry");
   }
   return FromGrpcStatus(status);
 }

@@ -22,9 +22,10 @@ namespace chibo {
 // as the service's own identity on behalf of the original caller, within
 // the caller's deadline; UNAVAILABLE is retried a few times with a short
 // backoff and then returned as UNAVAILABLE ("registry unavailable: ..."),
-// so writes that need the registry fail fast while it is down. A call that
-// times out is not retried (a hung peer will not answer the next attempt
-// either) and opens the circuit for a few seconds.
+// so writes that need the registry fail fast while it is down. An attempt
+// the registry leaves unanswered is not retried (a hung peer will not answer
+// the next one either) and opens the circuit for a few seconds; running out
+// of the caller's own deadline is DEADLINE_EXCEEDED and opens nothing.
 class RegistryClient {
  public:
   struct Options {

@@ -1,5 +1,6 @@
 #include "services/scheduling/schedule_view.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -75,6 +76,31 @@ std::vector<v1::Meeting> BuildMeetings(const CellData& data,
         StateToProto(StateOf(occurrence, postponements, held, today)));
     meetings.push_back(std::move(meeting));
   }
+  // Extra meetings (a thematic one outside the rule's day, say) fulfil no
+  // occurrence but were held all the same.
+  for (const StoredRecord& record : data.records) {
+    if (record.meeting.nominal_day != absl::CivilDay() ||
+        record.meeting.day < from || record.meeting.day > to) {
+      continue;
+    }
+    v1::Meeting meeting;
+    meeting.set_cell(cell);
+    meeting.set_date(FormatDate(record.meeting.day));
+    meeting.set_time(FormatTimeOfDay(static_cast<int>(
+        record.meeting.start - absl::CivilMinute(record.meeting.day))));
+    meeting.set_min_minutes(record.min_minutes);
+    if (record.rule_id != 0) {
+      meeting.set_rule(ResourceName("meetingRules", record.rule_id));
+      meeting.set_rule_version(record.rule_version);
+    }
+    meeting.set_state(v1::MEETING_STATE_HELD);
+    meeting.set_record(ResourceName("meetings", record.id));
+    meetings.push_back(std::move(meeting));
+  }
+  std::stable_sort(meetings.begin(), meetings.end(),
+                   [](const v1::Meeting& a, const v1::Meeting& b) {
+                     return a.date() < b.date();
+                   });
   return meetings;
 }
 
@@ -130,6 +156,7 @@ v1::CellCompliance CellComplianceOf(const CellData& data,
   std::set<std::string> rule_versions;
   for (const v1::Meeting& meeting :
        BuildMeetings(data, calendar, from, to, today)) {
+    if (meeting.nominal_date().empty()) continue;  // an extra meeting
     rule_versions.insert(
         absl::StrCat(meeting.rule(), " v", meeting.rule_version()));
     if (meeting.state() == v1::MEETING_STATE_MISSED) {
@@ -185,15 +212,22 @@ std::vector<CalendarEvent> CalendarEventsOf(
         absl::StrCat(meeting.date(), "T", meeting.time()), "date");
     if (!start.ok()) continue;
     CalendarEvent event;
+    // Stable across exports: the occurrence, or the record of an extra one.
     event.uid =
-        absl::StrCat(meeting.cell(), "-", meeting.nominal_date(), "@chibo");
+        absl::StrCat(meeting.cell(), "-",
+                     meeting.nominal_date().empty() ? meeting.record()
+                                                    : meeting.nominal_date(),
+                     "@chibo");
     absl::StrReplaceAll({{"/", "-"}}, &event.uid);
     event.start = *start;
     event.minutes = meeting.min_minutes();
     event.summary = absl::StrCat("Sinh hoạt chi bộ: ", cell_name);
-    event.description = absl::StrCat(
-        "Theo quy định ", meeting.rule(), " v", meeting.rule_version(),
-        "; ngày theo quy định ", meeting.scheduled_date());
+    event.description =
+        meeting.nominal_date().empty()
+            ? absl::StrCat("Buổi sinh hoạt bổ sung (", meeting.record(), ")")
+            : absl::StrCat("Theo quy định ", meeting.rule(), " v",
+                           meeting.rule_version(), "; ngày theo quy định ",
+                           meeting.scheduled_date());
     event.postponed = meeting.postponements_size() > 0;
     events.push_back(std::move(event));
   }

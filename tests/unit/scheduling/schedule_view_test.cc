@@ -72,6 +72,37 @@ TEST(BuildMeetingsTest, StatesFromRecordsAndPostponements) {
   EXPECT_EQ(meetings[3].cell(), "organizations/12");
 }
 
+TEST(BuildMeetingsTest, ExtraMeetingsAreListedAsHeld) {
+  CellData data = Cell();
+  StoredRecord extra =
+      Held(absl::CivilDay(), absl::CivilMinute(2025, 1, 15, 8, 0), 120,
+           MeetingKind::kThematic);
+  extra.id = 55;
+  data.records = {extra};
+  const std::vector<v1::Meeting> meetings =
+      BuildMeetings(data, WorkingCalendar(), absl::CivilDay(2025, 1, 1),
+                    absl::CivilDay(2025, 2, 28), absl::CivilDay(2025, 3, 10));
+  ASSERT_EQ(meetings.size(), 3u);
+  EXPECT_EQ(meetings[1].nominal_date(), "");
+  EXPECT_EQ(meetings[1].date(), "2025-01-15");
+  EXPECT_EQ(meetings[1].time(), "08:00");
+  EXPECT_EQ(meetings[1].state(), v1::MEETING_STATE_HELD);
+  EXPECT_EQ(meetings[1].record(), "meetings/55");
+  const std::vector<CalendarEvent> events =
+      CalendarEventsOf("Chi bộ 3", meetings);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].uid, "organizations-12-meetings-55@chibo");
+  std::vector<v1::AbsenceAlert> alerts;
+  const v1::CellCompliance c = CellComplianceOf(
+      data, WorkingCalendar(), absl::CivilDay(2025, 1, 1),
+      absl::CivilDay(2025, 3, 31), absl::CivilDay(2025, 12, 31), &alerts);
+  // The extra thematic meeting fulfils the quarter, not a month.
+  EXPECT_EQ(c.quarters_with_thematic_meeting(), 1);
+  EXPECT_EQ(c.months_with_regular_meeting(), 0);
+  EXPECT_EQ(c.meetings_held(), 1);
+  EXPECT_EQ(c.meetings_missed(), 3);
+}
+
 TEST(FindOccurrenceTest, ByNominalDayOnly) {
   const std::vector<MeetingRule> rules = {DayRule(1)};
   auto found =
