@@ -3,9 +3,11 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/dates.h"
@@ -555,6 +557,35 @@ absl::Status SchedulingStore::UpdateTask(const CallContext& call,
                      {out->name(), "updated", cell.ok() ? *cell : 0, out});
         return absl::OkStatus();
       });
+}
+
+absl::StatusOr<std::vector<std::string>> SchedulingStore::ComplianceRuleSets(
+    const CallContext& call, absl::CivilDay from, absl::CivilDay to) {
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(WithConnection(
+      *pool_, call.deadline, "loading compliance rule sets", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT code, issued_on, effective_from, effective_to FROM "
+            "compliance_rule_sets WHERE effective_from <= ? AND "
+            "effective_to >= ? ORDER BY effective_from");
+        query.setString(1, FormatDate(to));
+        query.setString(2, FormatDate(from));
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        while (row->next()) {
+          const absl::CivilDay issued = DateIn(row->getString("issued_on"));
+          const absl::CivilDay start =
+              std::max(from, DateIn(row->getString("effective_from")));
+          const absl::CivilDay end =
+              std::min(to, DateIn(row->getString("effective_to")));
+          out.push_back(absl::StrFormat(
+              "Hướng dẫn %s (%02d/%d/%04d), %s..%s",
+              std::string(row->getString("code")), issued.day(), issued.month(),
+              issued.year(), FormatDate(start), FormatDate(end)));
+        }
+        return absl::OkStatus();
+      }));
+  return out;
 }
 
 }  // namespace chibo::scheduling

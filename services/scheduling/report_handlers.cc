@@ -1,6 +1,7 @@
 // Compliance reports and the calendar export.
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/dates.h"
 #include "common/resource_name.h"
@@ -11,11 +12,6 @@ namespace chibo::scheduling {
 namespace {
 
 constexpr int kMaxReportDays = 800;
-
-// What the compliance checks follow: a regular meeting each month, a
-// thematic one each quarter, the minimum lengths of the meeting rules.
-constexpr char kComplianceRuleSet[] =
-    "Hướng dẫn 12-HD/BTCTW (06/7/2018); Chỉ thị 50-CT/TW (23/7/2025)";
 
 bool FullyCompliant(const v1::CellCompliance& cell) {
   return cell.months_missing_regular().empty() &&
@@ -44,7 +40,9 @@ grpc::Status SchedulingServiceImpl::GetComplianceReport(
         response->set_organization(request->organization());
         response->set_start_date(FormatDate(from));
         response->set_end_date(FormatDate(to));
-        response->set_rule_set(kComplianceRuleSet);
+        ASSIGN_OR_RETURN(std::vector<std::string> rule_sets,
+                         store_->ComplianceRuleSets(call, from, to));
+        response->set_rule_set(absl::StrJoin(rule_sets, "; "));
         double weighted_rate = 0;
         int cells_with_records = 0;
         std::vector<v1::AbsenceAlert> alerts;

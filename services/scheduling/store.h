@@ -129,6 +129,11 @@ class SchedulingStore {
                           const v1::UpdateTaskRequest& request, int64_t id,
                           v1::Task* out);
 
+  // The compliance rule sets in force over [from, to], oldest first, as
+  // "Hướng dẫn 12-HD/BTCTW (06/7/2018), 2025-01-01..2025-10-27".
+  absl::StatusOr<std::vector<std::string>> ComplianceRuleSets(
+      const CallContext& call, absl::CivilDay from, absl::CivilDay to);
+
   // Topics.
   absl::Status CreateTopic(const CallContext& call,
                            const v1::CreateTopicRequest& request,

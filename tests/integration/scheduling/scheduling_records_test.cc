@@ -1,6 +1,7 @@
 // Meeting records with attendance, tasks and topics; compliance, plans,
 // the calendar export and a registry outage.
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -184,7 +185,8 @@ TEST_F(RecordsTest, ComplianceAndTheAbsenceLedger) {
               ::testing::ElementsAre(absl::StrCat(rule_.name(), " v1")));
   EXPECT_NEAR(cell.attendance_rate(), 8.0 / 15.0, 1e-9);
   EXPECT_EQ(report.cells_fully_compliant(), 0);
-  EXPECT_FALSE(report.rule_set().empty());
+  EXPECT_TRUE(absl::StrContains(report.rule_set(), "-HD/BTCTW"))
+      << report.rule_set();
 
   bool unexcused_alert = false;
   bool streak_alert = false;
@@ -203,6 +205,16 @@ TEST_F(RecordsTest, ComplianceAndTheAbsenceLedger) {
   }
   EXPECT_TRUE(unexcused_alert);
   EXPECT_TRUE(streak_alert);
+
+  // The rule sets are dated rows: a period across 28/10/2025 names both.
+  request.set_start_date("2025-07-01");
+  request.set_end_date("2025-12-31");
+  v1::ComplianceReport dated;
+  ASSERT_TRUE(
+      stub().GetComplianceReport(Context().get(), request, &dated).ok());
+  EXPECT_EQ(dated.rule_set(),
+            "Hướng dẫn 12-HD/BTCTW (06/7/2018), 2025-07-01..2025-10-27; "
+            "Hướng dẫn 42-HD/BTCTW (28/10/2025), 2025-10-28..2025-12-31");
 }
 
 TEST_F(RecordsTest, ExemptMembersLeaveTheDenominator) {
