@@ -1,6 +1,7 @@
 #include "common/testing/test_db.h"
 
 #include <cppconn/connection.h>
+#include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <unistd.h>
@@ -90,13 +91,17 @@ TestDatabase::~TestDatabase() {
       });
 }
 
-absl::StatusOr<int64_t> TestDatabase::QueryInt(const std::string& sql_text) {
+absl::StatusOr<int64_t> TestDatabase::QueryInt(
+    const std::string& sql_text, const std::vector<std::string>& params) {
   int64_t value = 0;
   RETURN_IF_ERROR(WithConnection(
       *pool_, absl::Now() + absl::Seconds(30), "test query", TxMode::kRead,
       [&](DbConnection& c) {
-        std::unique_ptr<sql::Statement> s(c.raw().createStatement());
-        std::unique_ptr<sql::ResultSet> rows(s->executeQuery(sql_text));
+        sql::PreparedStatement& statement = c.Prepare(sql_text);
+        for (size_t i = 0; i < params.size(); ++i) {
+          statement.setString(static_cast<int>(i) + 1, params[i]);
+        }
+        std::unique_ptr<sql::ResultSet> rows(statement.executeQuery());
         if (rows->next()) value = rows->getInt64(1);
         return absl::OkStatus();
       }));

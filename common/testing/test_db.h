@@ -28,8 +28,10 @@ class TestDatabase {
   const MysqlOptions& options() const { return options_; }
   MysqlPool& pool() { return *pool_; }
 
-  // Runs one statement outside any service code (counting rows, etc.).
-  absl::StatusOr<int64_t> QueryInt(const std::string& sql_text);
+  // Runs one query outside any service code (counting rows, etc.), with
+  // `params` bound to its ? placeholders as strings.
+  absl::StatusOr<int64_t> QueryInt(const std::string& sql_text,
+                                   const std::vector<std::string>& params = {});
 
  private:
   TestDatabase() = default;

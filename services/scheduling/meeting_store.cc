@@ -52,9 +52,9 @@ void ReadPostponement(sql::ResultSet& row, v1::Postponement* out) {
   *out->mutable_report_time() = SqlToTimestamp(row.getString("report_time"));
 }
 
-constexpr char kPostponementColumns[] =
-    "id, cell_id, nominal_day, sequence, previous_day, new_day, "
-    "new_start_minute, reason, reported_by, report_time";
+#define CHIBO_POSTPONEMENT_COLUMNS                              \
+  "id, cell_id, nominal_day, sequence, previous_day, new_day, " \
+  "new_start_minute, reason, reported_by, report_time"
 
 void ReadTask(sql::ResultSet& row, v1::Task* out) {
   out->set_name(ResourceName("tasks", row.getInt64("id")));
@@ -217,10 +217,10 @@ absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
 std::vector<v1::Postponement> LockPostponements(DbConnection& db,
                                                 int64_t cell_id,
                                                 absl::CivilDay nominal_day) {
-  sql::PreparedStatement& query = db.Prepare(
-      absl::StrCat("SELECT ", kPostponementColumns,
-                   " FROM postponements WHERE cell_id = ? AND nominal_day = ? "
-                   "ORDER BY sequence FOR UPDATE"));
+  sql::PreparedStatement& query =
+      db.Prepare("SELECT " CHIBO_POSTPONEMENT_COLUMNS
+                 " FROM postponements WHERE cell_id = ? AND nominal_day = ? "
+                 "ORDER BY sequence FOR UPDATE");
   query.setInt64(1, cell_id);
   query.setString(2, FormatDate(nominal_day));
   std::unique_ptr<sql::ResultSet> row(query.executeQuery());
@@ -279,8 +279,8 @@ absl::Status SchedulingStore::Postpone(
                                 : call.caller.on_behalf_of);
         insert.executeUpdate();
         sql::PreparedStatement& query =
-            db.Prepare(absl::StrCat("SELECT ", kPostponementColumns,
-                                    " FROM postponements WHERE id = ?"));
+            db.Prepare("SELECT " CHIBO_POSTPONEMENT_COLUMNS
+                       " FROM postponements WHERE id = ?");
         query.setInt64(1, LastInsertId(db));
         std::unique_ptr<sql::ResultSet> row(query.executeQuery());
         row->next();
@@ -297,10 +297,10 @@ SchedulingStore::LoadPostponements(const CallContext& call, int64_t cell_id,
   RETURN_IF_ERROR(WithConnection(
       *pool_, call.deadline, "loading postponements", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
-        sql::PreparedStatement& query = db.Prepare(absl::StrCat(
-            "SELECT ", kPostponementColumns,
+        sql::PreparedStatement& query = db.Prepare(
+            "SELECT " CHIBO_POSTPONEMENT_COLUMNS
             " FROM postponements WHERE cell_id = ? AND nominal_day BETWEEN "
-            "? AND ? ORDER BY nominal_day, sequence"));
+            "? AND ? ORDER BY nominal_day, sequence");
         query.setInt64(1, cell_id);
         query.setString(2, FormatDate(from));
         query.setString(3, FormatDate(to));

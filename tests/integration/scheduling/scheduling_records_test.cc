@@ -74,9 +74,8 @@ TEST_F(RecordsTest, ARecordNamesItsRuleAndIsIdempotent) {
   // Without the request id it is a second record of the same meeting.
   ExpectError(Record(record, &retried), grpc::StatusCode::ALREADY_EXISTS,
               "already recorded");
-  auto rows = db().QueryInt(
-      absl::StrCat("SELECT COUNT(*) FROM meetings WHERE cell_id = ",
-                   first.cell().substr(first.cell().find('/') + 1)));
+  auto rows = db().QueryInt("SELECT COUNT(*) FROM meetings WHERE cell_id = ?",
+                            {first.cell().substr(first.cell().find('/') + 1)});
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(*rows, 1);
   v1::GetMeetingRecordRequest get;
@@ -135,9 +134,8 @@ TEST_F(RecordsTest, BadRecordsAreRefusedNamingTheProblem) {
   task->set_due_date(Day(y_, 3, 1));
   ExpectError(Record(bad_task, &out), grpc::StatusCode::INVALID_ARGUMENT,
               "record.tasks[0].assignee");
-  auto rows = db().QueryInt(
-      absl::StrCat("SELECT COUNT(*) FROM meetings WHERE cell_id = ",
-                   tree_.cell.substr(tree_.cell.find('/') + 1)));
+  auto rows = db().QueryInt("SELECT COUNT(*) FROM meetings WHERE cell_id = ?",
+                            {tree_.cell.substr(tree_.cell.find('/') + 1)});
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(*rows, 0);
 }

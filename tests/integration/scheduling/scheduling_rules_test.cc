@@ -253,8 +253,7 @@ TEST_F(PostponementTest, IntoTheNextMonthTwiceAndRetried) {
   EXPECT_EQ(after[0].date(), Day(y, 4, 3));
   EXPECT_EQ(after[0].state(), v1::MEETING_STATE_POSTPONED);
   auto rows = db().QueryInt(
-      absl::StrCat("SELECT COUNT(*) FROM postponements WHERE nominal_day = '",
-                   nominal, "'"));
+      "SELECT COUNT(*) FROM postponements WHERE nominal_day = ?", {nominal});
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(*rows, 2);
   auto events =
