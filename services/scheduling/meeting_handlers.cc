@@ -18,18 +18,6 @@ namespace {
 constexpr int kMarginDays = 70;
 constexpr int kMaxListDays = 800;
 
-absl::Status CheckAssignee(absl::string_view assignee,
-                           absl::string_view field) {
-  if (ParseResourceId(assignee, "members", field).ok() ||
-      ParseResourceId(assignee, "organizations", field).ok()) {
-    return absl::OkStatus();
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat(field,
-                   ": must be a member (members/{id}) or a party group "
-                   "(organizations/{id})"));
-}
-
 }  // namespace
 
 absl::Status ParsePeriod(absl::string_view start_text,
@@ -250,7 +238,16 @@ grpc::Status SchedulingServiceImpl::UpdateTask(
             RETURN_IF_ERROR(CheckText(task.title(), "task.title", 1024));
           }
           if (path == "assignee") {
-            RETURN_IF_ERROR(CheckAssignee(task.assignee(), "task.assignee"));
+            // A member of the task's cell today, or one of its party groups.
+            v1::Task current;
+            RETURN_IF_ERROR(store_->GetTask(call, id, &current));
+            const int64_t cell_id = OrgId(current.cell());
+            const absl::CivilDay today = TodayInVietnam();
+            ASSIGN_OR_RETURN(OrgDirectory::MemberMap members,
+                             directory_->Members(call, cell_id, today));
+            RETURN_IF_ERROR(
+                directory_->CheckAssignee(call, cell_id, task.assignee(),
+                                          "task.assignee", members, today));
           }
         }
         return store_->UpdateTask(call, *request, id, response);

@@ -525,6 +525,15 @@ absl::Status SchedulingStore::ListTasks(const CallContext& call,
       });
 }
 
+absl::Status SchedulingStore::GetTask(const CallContext& call, int64_t id,
+                                      v1::Task* out) {
+  return WithConnection(*pool_, call.deadline, "reading a task", TxMode::kRead,
+                        [&](DbConnection& db) {
+                          int64_t version = 0;
+                          return LoadTask(db, id, false, out, &version);
+                        });
+}
+
 absl::Status SchedulingStore::UpdateTask(const CallContext& call,
                                          const v1::UpdateTaskRequest& request,
                                          int64_t id, v1::Task* out) {

@@ -17,6 +17,8 @@
 namespace chibo::scheduling {
 namespace {
 
+constexpr size_t kMaxRemembered = 200000;
+
 bool RegistryDown(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable ||
          status.code() == absl::StatusCode::kDeadlineExceeded;
@@ -41,6 +43,12 @@ std::vector<int64_t> ParseAncestry(absl::string_view text) {
     if (absl::SimpleAtoi(part, &id)) ids.push_back(id);
   }
   return std::vector<int64_t>(ids.rbegin(), ids.rend());
+}
+
+// What known_organizations holds for `org`, to tell a change from a repeat.
+std::string Fingerprint(const OrgInfo& org) {
+  return absl::StrCat(org.is_cell, "|", org.category, "|",
+                      AncestryText(org.ancestors), "|", org.display_name);
 }
 
 OrgInfo FromRegistry(const registry::v1::Organization& org,
@@ -132,15 +140,69 @@ absl::StatusOr<std::vector<OrgInfo>> OrgDirectory::CellsUnder(
   return cells;
 }
 
-absl::StatusOr<std::vector<registry::v1::CellMember>> OrgDirectory::Members(
+absl::StatusOr<OrgDirectory::MemberMap> OrgDirectory::Members(
     const CallContext& call, int64_t cell, absl::CivilDay day) {
-  return registry_->CellMembers(call, cell, day);
+  ASSIGN_OR_RETURN(std::vector<registry::v1::CellMember> listed,
+                   registry_->CellMembers(call, cell, day));
+  MemberMap members;
+  for (auto& member : listed) {
+    ASSIGN_OR_RETURN(int64_t id,
+                     ParseResourceId(member.member(), "members", "member"));
+    members[id] = std::move(member);
+  }
+  return members;
+}
+
+absl::Status OrgDirectory::CheckAssignee(
+    const CallContext& call, int64_t cell_id, const std::string& assignee,
+    const std::string& field, const MemberMap& members, absl::CivilDay day) {
+  if (ParseResourceId(assignee, "members", field).ok()) {
+    return CellMemberId(assignee, field, members, cell_id, day).status();
+  }
+  if (!ParseResourceId(assignee, "organizations", field).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field,
+                     ": must be a member (members/{id}) or a party group "
+                     "(organizations/{id})"));
+  }
+  ASSIGN_OR_RETURN(OrgInfo group, Get(call, OrgId(assignee), field));
+  if (group.ancestors.size() < 2 || group.ancestors[1] != cell_id) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", assignee, " is not a party group (tổ đảng) of ",
+        ResourceName("organizations", cell_id)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> CellMemberId(const std::string& name,
+                                     const std::string& field,
+                                     const OrgDirectory::MemberMap& members,
+                                     int64_t cell_id, absl::CivilDay day) {
+  ASSIGN_OR_RETURN(int64_t id, ParseResourceId(name, "members", field));
+  if (members.count(id) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", name, " is not a member of ",
+        ResourceName("organizations", cell_id), " on ", FormatDate(day)));
+  }
+  return id;
 }
 
 absl::Status OrgDirectory::Remember(const CallContext& call,
-                                    const std::vector<OrgInfo>& orgs) {
+                                    const std::vector<OrgInfo>& all) {
+  // Only what changed since this process last wrote it: most answers repeat
+  // what is already stored, and a read should not cost a write.
+  std::vector<OrgInfo> orgs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const OrgInfo& org : all) {
+      auto it = remembered_.find(org.id);
+      if (it == remembered_.end() || it->second != Fingerprint(org)) {
+        orgs.push_back(org);
+      }
+    }
+  }
   if (orgs.empty()) return absl::OkStatus();
-  return WithConnection(
+  absl::Status written = WithConnection(
       *pool_, call.deadline, "known organizations", TxMode::kWrite,
       [&](DbConnection& db) -> absl::Status {
         sql::PreparedStatement& upsert = db.Prepare(
@@ -166,6 +228,13 @@ absl::Status OrgDirectory::Remember(const CallContext& call,
         }
         return absl::OkStatus();
       });
+  if (!written.ok()) return written;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (remembered_.size() > kMaxRemembered) remembered_.clear();
+  for (const OrgInfo& org : orgs) {
+    remembered_[org.id] = Fingerprint(org);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<OrgInfo>> OrgDirectory::Recall(

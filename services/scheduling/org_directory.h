@@ -2,7 +2,10 @@
 #define CHIBO_SERVICES_SCHEDULING_ORG_DIRECTORY_H_
 
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -47,10 +50,19 @@ class OrgDirectory {
                                                   int64_t id,
                                                   absl::string_view field);
 
-  // The members of `cell` on `day` with their status then: always the
-  // registry's current answer (UNAVAILABLE while it is down).
-  absl::StatusOr<std::vector<registry::v1::CellMember>> Members(
-      const CallContext& call, int64_t cell, absl::CivilDay day);
+  // The members of `cell` on `day` with their status then, by member id:
+  // always the registry's current answer (UNAVAILABLE while it is down).
+  using MemberMap = std::map<int64_t, registry::v1::CellMember>;
+  absl::StatusOr<MemberMap> Members(const CallContext& call, int64_t cell,
+                                    absl::CivilDay day);
+
+  // A task's assignee: a member of `cell_id` in `members` (as of `day`) or
+  // a party group (tổ đảng) directly under the cell. INVALID_ARGUMENT names
+  // `field`.
+  absl::Status CheckAssignee(const CallContext& call, int64_t cell_id,
+                             const std::string& assignee,
+                             const std::string& field, const MemberMap& members,
+                             absl::CivilDay day);
 
  private:
   absl::Status Remember(const CallContext& call,
@@ -60,10 +72,20 @@ class OrgDirectory {
 
   MysqlPool* pool_;
   RegistryClient* registry_;
+  std::mutex mu_;
+  // id -> what was last written to known_organizations for it.
+  std::unordered_map<int64_t, std::string> remembered_;
 };
 
 // "organizations/7" -> 7 (0 when malformed; names come from the registry).
 int64_t OrgId(const std::string& name);
+
+// The member id `name` (in request field `field`), which must be in
+// `members` of `cell_id` on `day`; INVALID_ARGUMENT otherwise.
+absl::StatusOr<int64_t> CellMemberId(const std::string& name,
+                                     const std::string& field,
+                                     const OrgDirectory::MemberMap& members,
+                                     int64_t cell_id, absl::CivilDay day);
 
 }  // namespace chibo::scheduling
 

@@ -69,20 +69,6 @@ absl::Status CheckDocuments(const v1::MeetingRecord& r) {
   return absl::OkStatus();
 }
 
-// A member id named by `field`, which must be in `members`.
-absl::StatusOr<int64_t> CellMemberId(
-    const std::string& name, const std::string& field,
-    const std::map<int64_t, registry::v1::CellMember>& members,
-    const std::string& cell, absl::CivilDay day) {
-  ASSIGN_OR_RETURN(int64_t id, ParseResourceId(name, "members", field));
-  if (members.count(id) == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", name,
-                                                   " is not a member of ", cell,
-                                                   " on ", FormatDate(day)));
-  }
-  return id;
-}
-
 }  // namespace
 
 grpc::Status SchedulingServiceImpl::RecordMeeting(
@@ -193,21 +179,15 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
                                  : applied.min_minutes;
 
         // Attendance: every member of the cell that day, nobody else.
-        ASSIGN_OR_RETURN(std::vector<registry::v1::CellMember> listed,
+        ASSIGN_OR_RETURN(OrgDirectory::MemberMap members,
                          directory_->Members(call, record.cell_id, held_day));
-        std::map<int64_t, registry::v1::CellMember> members;
-        for (auto& member : listed) {
-          ASSIGN_OR_RETURN(int64_t id, ParseResourceId(member.member(),
-                                                       "members", "member"));
-          members[id] = std::move(member);
-        }
         std::set<int64_t> marked;
         for (int i = 0; i < r.attendance_size(); ++i) {
           const v1::Attendance& a = r.attendance(i);
           const std::string field = absl::StrCat("record.attendance[", i, "]");
           ASSIGN_OR_RETURN(int64_t id,
                            CellMemberId(a.member(), field + ".member", members,
-                                        r.cell(), held_day));
+                                        record.cell_id, held_day));
           if (!marked.insert(id).second) {
             return absl::InvalidArgumentError(absl::StrCat(
                 field, ".member: ", a.member(), " is listed twice"));
@@ -247,12 +227,12 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
         if (!r.chair().empty()) {
           ASSIGN_OR_RETURN(record.chair_id,
                            CellMemberId(r.chair(), "record.chair", members,
-                                        r.cell(), held_day));
+                                        record.cell_id, held_day));
         }
         if (!r.secretary().empty()) {
           ASSIGN_OR_RETURN(record.secretary_id,
                            CellMemberId(r.secretary(), "record.secretary",
-                                        members, r.cell(), held_day));
+                                        members, record.cell_id, held_day));
         }
 
         // Tasks: a member of the cell or one of its party groups.
@@ -270,23 +250,9 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
           if (!v1::TaskStatus_IsValid(t.status())) {
             return absl::InvalidArgumentError(field + "status: unknown value");
           }
-          if (ParseResourceId(t.assignee(), "members", "assignee").ok()) {
-            RETURN_IF_ERROR(CellMemberId(t.assignee(), field + "assignee",
-                                         members, r.cell(), held_day)
-                                .status());
-          } else {
-            ASSIGN_OR_RETURN(int64_t group,
-                             ParseResourceId(t.assignee(), "organizations",
-                                             field + "assignee"));
-            ASSIGN_OR_RETURN(OrgInfo info,
-                             directory_->Get(call, group, field + "assignee"));
-            if (info.ancestors.size() < 2 ||
-                info.ancestors[1] != record.cell_id) {
-              return absl::InvalidArgumentError(absl::StrCat(
-                  field, "assignee: ", t.assignee(),
-                  " is not a party group (tổ đảng) of ", r.cell()));
-            }
-          }
+          RETURN_IF_ERROR(
+              directory_->CheckAssignee(call, record.cell_id, t.assignee(),
+                                        field + "assignee", members, held_day));
         }
 
         // Topics held: the cell's own or mandated by a committee above it.

@@ -125,6 +125,7 @@ class SchedulingStore {
   absl::Status ListTasks(const CallContext& call, int64_t cell_id,
                          bool open_only, int64_t after_id, int limit,
                          v1::ListTasksResponse* out, bool* more);
+  absl::Status GetTask(const CallContext& call, int64_t id, v1::Task* out);
   absl::Status UpdateTask(const CallContext& call,
                           const v1::UpdateTaskRequest& request, int64_t id,
                           v1::Task* out);

@@ -269,6 +269,17 @@ TEST_F(RecordsTest, TasksAreTrackedToTheNextMeeting) {
   update.mutable_update_mask()->set_paths(0, "meeting");
   ExpectError(stub().UpdateTask(Context().get(), update, &done),
               grpc::StatusCode::INVALID_ARGUMENT, "update_mask");
+  // A new assignee must be a member of the cell (today) or a party group.
+  v1::UpdateTaskRequest reassign;
+  *reassign.mutable_task() = done;
+  reassign.mutable_update_mask()->add_paths("assignee");
+  reassign.mutable_task()->set_assignee("members/987654321");
+  v1::Task reassigned;
+  ExpectError(stub().UpdateTask(Context().get(), reassign, &reassigned),
+              grpc::StatusCode::INVALID_ARGUMENT, "task.assignee");
+  reassign.mutable_task()->set_assignee(tree_.members[1]);
+  ASSERT_TRUE(stub().UpdateTask(Context().get(), reassign, &reassigned).ok());
+  EXPECT_EQ(reassigned.assignee(), tree_.members[1]);
   v1::ListTasksRequest list;
   list.set_cell(tree_.cell);
   list.set_open_only(true);
