@@ -221,7 +221,10 @@ chibo__needs_configure() {
 chibo_build() {
   local build="${1:-$CHIBO_BUILD_DIR}"
   # Keep the compiler cache with the checkout, so CI can cache one folder.
-  export CCACHE_DIR="$CHIBO_ROOT/.cache/ccache"
+  export CCACHE_DIR="${CCACHE_DIR:-$CHIBO_ROOT/.cache/ccache}"
+  # Paths relative to the checkout, so that two checkouts (git worktrees,
+  # CI's fresh clone restoring a cached folder) share compiled objects.
+  export CCACHE_BASEDIR="$CHIBO_ROOT" CCACHE_NOHASHDIR=1
   if [[ ! -f "$build/CMakeCache.txt" ]]; then
     cmake -S "$CHIBO_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
   elif chibo__needs_configure "$build"; then
