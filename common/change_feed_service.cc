@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/feed_consumer.h"
 #include "common/outbox.h"
 #include "common/paging.h"
 #include "common/status_macros.h"
@@ -90,8 +91,8 @@ grpc::Status ChangeFeedService::WatchChanges(
           // may last for hours.
           page_call.deadline = absl::Now() + absl::Seconds(10);
           chibo::feed::v1::ListChangesResponse page;
-          status =
-              ReadChanges(page_call, after, request->subject(), 500, &page);
+          status = ReadChanges(page_call, after, request->subject(),
+                               kFeedPageSize, &page);
           if (!status.ok()) break;
           bool write_failed = false;
           for (const auto& change : page.changes()) {

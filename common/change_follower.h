@@ -14,15 +14,23 @@ namespace chibo {
 
 // Follows a change feed from a background thread: polls `source` every
 // `interval` and hands each new change to `on_change`, in order. Used to
-// keep caches of another service's data current (e.g. the organisation
-// tree that scope checks read). A failing source is retried next interval.
+// keep this process's in-memory caches current (the ancestors scope checks
+// read), which every replica holds for itself; durable derived data uses a
+// FeedConsumer instead (stored cursor, exactly once, one replica).
+//
+// A cache starts empty, so the follower does not replay the feed: its
+// first poll jumps to the feed's head and calls `on_resync`, which must
+// drop whatever was cached before (a change committed between filling the
+// cache and the first poll is then not missed). A failing source is
+// retried next interval.
 class ChangeFollower {
  public:
   using Source = std::function<absl::Status(
       int64_t after, chibo::feed::v1::ListChangesResponse* out)>;
   using Handler = std::function<void(const chibo::feed::v1::Change&)>;
 
-  ChangeFollower(Source source, Handler on_change, absl::Duration interval);
+  ChangeFollower(Source source, Handler on_change, absl::Duration interval,
+                 std::function<void()> on_resync = nullptr);
   ~ChangeFollower();
   ChangeFollower(const ChangeFollower&) = delete;
   ChangeFollower& operator=(const ChangeFollower&) = delete;
@@ -32,6 +40,7 @@ class ChangeFollower {
 
   Source source_;
   Handler on_change_;
+  std::function<void()> on_resync_;
   const absl::Duration interval_;
   std::mutex mu_;
   std::condition_variable stop_cv_;

@@ -1,5 +1,6 @@
 #include "common/idempotency.h"
 
+#include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <openssl/sha.h>
@@ -8,9 +9,12 @@
 #include <sstream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/mysql_pool.h"
 #include "common/rpc.h"
+#include "common/sql_error.h"
 #include "common/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -48,6 +52,37 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// What a request_id's row says about an earlier attempt.
+absl::Status StoredResponse(MysqlPool& pool, const CallContext& call,
+                            absl::string_view what, const std::string& hash,
+                            google::protobuf::Message* response, bool* found) {
+  *found = false;
+  return WithConnection(
+      pool, call.deadline, what, TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& find = db.Prepare(
+            "SELECT request_hash, response FROM idempotency_keys "
+            "WHERE method = ? AND request_id = ?");
+        find.setString(1, call.method);
+        find.setString(2, call.request_id);
+        std::unique_ptr<sql::ResultSet> row(find.executeQuery());
+        if (!row->next()) return absl::OkStatus();
+        *found = true;
+        if (row->getString(1) != hash) {
+          return absl::InvalidArgumentError(
+              "request_id: was already used for a different request");
+        }
+        if (!response->ParseFromString(row->getString(2))) {
+          return absl::InternalError("stored response is unreadable");
+        }
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace
+
 absl::Status IdempotentWrite(
     MysqlPool& pool, const CallContext& call, absl::string_view what,
     const google::protobuf::Message& request,
@@ -58,46 +93,81 @@ absl::Status IdempotentWrite(
     return WithConnection(pool, call.deadline, what, TxMode::kWrite, write);
   }
   const std::string hash = RequestHash(request);
-  auto attempt = [&](DbConnection& db) -> absl::Status {
-    sql::PreparedStatement& find = db.Prepare(
-        "SELECT request_hash, response FROM idempotency_keys "
-        "WHERE method = ? AND request_id = ? FOR UPDATE");
-    find.setString(1, call.method);
-    find.setString(2, call.request_id);
-    std::unique_ptr<sql::ResultSet> found(find.executeQuery());
-    if (found->next()) {
-      if (found->getString(1) != hash) {
-        return absl::InvalidArgumentError(
-            "request_id: was already used for a different request");
-      }
-      const std::string stored = found->getString(2);
-      if (!response->ParseFromString(stored)) {
-        return absl::InternalError("stored response is unreadable");
-      }
-      return absl::OkStatus();
-    }
-    found.reset();
-    RETURN_IF_ERROR(write(db));
-    sql::PreparedStatement& remember = db.Prepare(
-        "INSERT INTO idempotency_keys "
-        "(request_id, method, request_hash, response, created_at) "
-        "VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))");
-    remember.setString(1, call.request_id);
-    remember.setString(2, call.method);
-    remember.setString(3, hash);
-    std::istringstream blob(response->SerializeAsString());
-    remember.setBlob(4, &blob);
-    remember.executeUpdate();
-    return absl::OkStatus();
-  };
-  absl::Status status =
-      WithConnection(pool, call.deadline, what, TxMode::kWrite, attempt);
-  if (status.code() == absl::StatusCode::kAlreadyExists) {
-    // A concurrent retry may have stored the key first; the second pass
-    // returns its response (or the write's own conflict again).
-    status = WithConnection(pool, call.deadline, what, TxMode::kWrite, attempt);
+  // The key is claimed by inserting it, first thing in the write's
+  // transaction. A new key takes only an insert-intention lock, which never
+  // conflicts with other new keys (a SELECT ... FOR UPDATE of a missing key
+  // took a gap lock, and concurrent new keys deadlocked on the gap). The
+  // same key in flight elsewhere makes the insert wait for that
+  // transaction: its commit turns the insert into a duplicate (then its
+  // stored response is returned), its rollback lets this attempt proceed.
+  // Either way one request_id never writes twice.
+  for (int round = 0; round < 3; ++round) {
+    bool claimed_elsewhere = false;
+    absl::Status status = WithConnection(
+        pool, call.deadline, what, TxMode::kWrite,
+        [&](DbConnection& db) -> absl::Status {
+          claimed_elsewhere = false;
+          sql::PreparedStatement& claim = db.Prepare(
+              "INSERT INTO idempotency_keys "
+              "(request_id, method, request_hash, response, created_at) "
+              "VALUES (?, ?, ?, '', UTC_TIMESTAMP(6))");
+          claim.setString(1, call.request_id);
+          claim.setString(2, call.method);
+          claim.setString(3, hash);
+          try {
+            claim.executeUpdate();
+          } catch (const sql::SQLException& e) {
+            if (e.getErrorCode() != kErrDuplicateKey) throw;
+            claimed_elsewhere = true;
+            return absl::AbortedError("request_id: claimed elsewhere");
+          }
+          RETURN_IF_ERROR(write(db));
+          sql::PreparedStatement& remember = db.Prepare(
+              "UPDATE idempotency_keys SET response = ? "
+              "WHERE method = ? AND request_id = ?");
+          std::istringstream blob(response->SerializeAsString());
+          remember.setBlob(1, &blob);
+          remember.setString(2, call.method);
+          remember.setString(3, call.request_id);
+          remember.executeUpdate();
+          return absl::OkStatus();
+        });
+    if (!claimed_elsewhere) return status;
+    bool found = false;
+    RETURN_IF_ERROR(StoredResponse(pool, call, what, hash, response, &found));
+    if (found) return absl::OkStatus();
+    // Pruned between the duplicate and the read: claim it again.
   }
-  return status;
+  return absl::AbortedError(absl::StrCat(
+      "concurrent retries of one request_id while ", what, "; retry"));
+}
+
+absl::StatusOr<int64_t> PruneIdempotencyKeys(MysqlPool& pool,
+                                             absl::Duration retention,
+                                             int batch_size,
+                                             absl::Time deadline) {
+  const std::string cutoff = absl::FormatTime(
+      "%Y-%m-%d %H:%M:%E6S", absl::Now() - retention, absl::UTCTimeZone());
+  int64_t total = 0;
+  while (absl::Now() < deadline) {
+    int deleted = 0;
+    // READ COMMITTED: the range delete locks only the rows it removes,
+    // never a gap where new keys are being inserted.
+    RETURN_IF_ERROR(WithConnection(
+        pool, deadline, "pruning idempotency keys", TxMode::kWriteReadCommitted,
+        [&](DbConnection& db) -> absl::Status {
+          sql::PreparedStatement& prune = db.Prepare(
+              "DELETE FROM idempotency_keys WHERE created_at < ? "
+              "ORDER BY created_at LIMIT ?");
+          prune.setString(1, cutoff);
+          prune.setInt(2, batch_size);
+          deleted = prune.executeUpdate();
+          return absl::OkStatus();
+        }));
+    total += deleted;
+    if (deleted < batch_size) break;
+  }
+  return total;
 }
 
 }  // namespace chibo

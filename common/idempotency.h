@@ -1,10 +1,13 @@
 #ifndef CHIBO_COMMON_IDEMPOTENCY_H_
 #define CHIBO_COMMON_IDEMPOTENCY_H_
 
+#include <cstdint>
 #include <functional>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 
 namespace chibo {
@@ -14,15 +17,28 @@ class MysqlPool;
 struct CallContext;
 
 // Runs `write` in one transaction and fills `response`. When the call has a
-// request_id, the response is stored with it in the same transaction; a
-// retry with the same request_id and the same request returns the stored
-// response and writes nothing. The same request_id with a different
-// request is INVALID_ARGUMENT.
+// request_id, the key is claimed by an INSERT at the start of that
+// transaction and the response stored with it before COMMIT; a retry with
+// the same request_id and the same request returns the stored response and
+// writes nothing, and a retry that arrives while the first attempt is still
+// running waits for it (ABORTED if it waits past the lock wait timeout).
+// The same request_id with a different request is INVALID_ARGUMENT. Keys
+// are kept for the retention PruneIdempotencyKeys is given (the
+// --idempotency_key_retention flag, 7 days by default); a retry after that
+// writes again.
 absl::Status IdempotentWrite(
     MysqlPool& pool, const CallContext& call, absl::string_view what,
     const google::protobuf::Message& request,
     google::protobuf::Message* response,
     const std::function<absl::Status(DbConnection&)>& write);
+
+// Deletes keys older than `retention`, `batch_size` rows per short
+// transaction (so writes are never blocked for long), until none is left
+// or `deadline`. Returns how many it deleted.
+absl::StatusOr<int64_t> PruneIdempotencyKeys(MysqlPool& pool,
+                                             absl::Duration retention,
+                                             int batch_size,
+                                             absl::Time deadline);
 
 // Checks the request_id format (AIP-155): at most 128 printable ASCII.
 absl::Status ValidateRequestId(absl::string_view request_id);

@@ -8,6 +8,7 @@
 #include <mysql_driver.h>
 
 #include <algorithm>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -30,6 +31,50 @@ int TimeoutSeconds(absl::Duration d) {
 }  // namespace
 
 void InitMysqlDriver() { Driver(); }
+
+// Runs WithConnection's transaction steps that touch DbConnection's
+// private hook list.
+class TransactionRunner {
+ public:
+  static void Begin(DbConnection& db, TxMode mode) {
+    db.before_commit_.clear();
+    std::unique_ptr<sql::Statement> begin(db.raw().createStatement());
+    if (mode == TxMode::kWriteReadCommitted) {
+      begin->execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    }
+    begin->execute("START TRANSACTION");
+  }
+  // Runs the hooks (also for a read-mode body, which has no transaction
+  // to join: its statements are each their own).
+  static void RunHooks(DbConnection& db) {
+    std::vector<std::function<void(DbConnection&)>> hooks;
+    hooks.swap(db.before_commit_);
+    for (auto& hook : hooks) hook(db);
+  }
+  static void Commit(DbConnection& db) {
+    RunHooks(db);
+    db.raw().commit();
+  }
+  static void Forget(DbConnection& db) { db.before_commit_.clear(); }
+};
+
+namespace {
+
+// Backoff before the n-th retry of a deadlocked transaction: random in
+// [base, 2 * base) with base doubling per retry, so the transactions that
+// collided do not collide again in step.
+absl::Duration RetryBackoff(int retry) {
+  thread_local std::mt19937 random{std::random_device{}()};
+  const int64_t base_us = int64_t{2000} << std::min(retry, 5);
+  std::uniform_int_distribution<int64_t> jitter(base_us, 2 * base_us);
+  return absl::Microseconds(jitter(random));
+}
+
+}  // namespace
+
+void DbConnection::BeforeCommit(std::function<void(DbConnection&)> hook) {
+  before_commit_.push_back(std::move(hook));
+}
 
 DbConnection::DbConnection(std::unique_ptr<sql::Connection> connection)
     : connection_(std::move(connection)) {}
@@ -86,6 +131,11 @@ absl::StatusOr<std::unique_ptr<DbConnection>> MysqlPool::Connect() {
     std::unique_ptr<sql::Statement> init(raw->createStatement());
     // Timestamps are stored and compared in UTC everywhere.
     init->execute("SET time_zone = '+00:00'");
+    // A fixed literal per value: no SQL is built from input here.
+    init->execute(
+        absl::StrCat("SET SESSION innodb_lock_wait_timeout = ",
+                     std::max<int64_t>(
+                         1, absl::ToInt64Seconds(options_.lock_wait_timeout))));
     return std::make_unique<DbConnection>(std::move(raw));
   } catch (const sql::SQLException& e) {
     return SqlErrorToStatus(e, "connecting to the database");
@@ -171,29 +221,35 @@ MysqlPool::Lease::~Lease() {
 absl::Status WithConnection(
     MysqlPool& pool, absl::Time deadline, absl::string_view what, TxMode mode,
     const std::function<absl::Status(DbConnection&)>& body) {
-  constexpr int kAttempts = 3;
+  // Deadlocks are retried while the deadline allows; this bounds the
+  // attempts of a call with a very long deadline.
+  constexpr int kMaxAttempts = 8;
+  const bool write = mode != TxMode::kRead;
   for (int attempt = 1;; ++attempt) {
     auto lease = pool.Acquire(deadline);
     if (!lease.ok()) return lease.status();
     DbConnection& connection = **lease;
     bool in_transaction = false;
     try {
-      if (mode == TxMode::kWrite) {
-        std::unique_ptr<sql::Statement> begin(
-            connection.raw().createStatement());
-        begin->execute("START TRANSACTION");
+      if (write) {
+        TransactionRunner::Begin(connection, mode);
         in_transaction = true;
       }
       absl::Status status = body(connection);
-      if (in_transaction) {
+      if (!in_transaction) {
+        if (status.ok()) TransactionRunner::RunHooks(connection);
+        TransactionRunner::Forget(connection);
+      } else {
         if (status.ok()) {
-          connection.raw().commit();
+          TransactionRunner::Commit(connection);
         } else {
+          TransactionRunner::Forget(connection);
           connection.raw().rollback();
         }
       }
       return status;
     } catch (const sql::SQLException& e) {
+      TransactionRunner::Forget(connection);
       if (IsConnectionBroken(e)) {
         lease->MarkBroken();
       } else if (in_transaction) {
@@ -205,11 +261,19 @@ absl::Status WithConnection(
       }
       const int code = e.getErrorCode();
       const bool retryable =
-          mode == TxMode::kWrite &&
-          (code == kErrDeadlock || code == kErrLockWaitTimeout);
-      if (retryable && attempt < kAttempts && absl::Now() < deadline) continue;
+          write && (code == kErrDeadlock || code == kErrLockWaitTimeout);
+      if (retryable && attempt < kMaxAttempts) {
+        const absl::Duration pause = RetryBackoff(attempt);
+        if (absl::Now() + pause < deadline) {
+          // Hand the connection back before sleeping.
+          { auto released = std::move(*lease); }
+          absl::SleepFor(pause);
+          continue;
+        }
+      }
       return SqlErrorToStatus(e, what);
     } catch (const std::exception& e) {
+      TransactionRunner::Forget(connection);
       lease->MarkBroken();
       Log(LogLevel::kError, "unexpected exception in database call",
           {{"during", what}, {"detail", e.what()}});

@@ -33,6 +33,9 @@ struct MysqlOptions {
   absl::Duration io_timeout = absl::Seconds(5);
   // A connection idle longer than this is pinged before it is handed out.
   absl::Duration validate_after_idle = absl::Seconds(5);
+  // innodb_lock_wait_timeout of every session: a lock wait gives up (1205,
+  // retried) well before io_timeout would cut the connection.
+  absl::Duration lock_wait_timeout = absl::Seconds(3);
 };
 
 // One pooled connection with its prepared-statement cache. Not thread-safe:
@@ -47,10 +50,19 @@ class DbConnection {
   // with its parameters cleared. Throws sql::SQLException like Connector/C++.
   sql::PreparedStatement& Prepare(const std::string& sql_text);
 
+  // Runs `hook` as the last work of the current write transaction, after
+  // its body succeeded and just before COMMIT, in the order registered.
+  // The outbox takes its commit-ordered sequence there (common/outbox.h).
+  // Dropped when the transaction rolls back.
+  void BeforeCommit(std::function<void(DbConnection&)> hook);
+
  private:
+  friend class TransactionRunner;
+
   std::unique_ptr<sql::Connection> connection_;
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>>
       statements_;
+  std::vector<std::function<void(DbConnection&)>> before_commit_;
 };
 
 // A bounded pool: at most `pool_size` connections, one per in-flight call.
@@ -110,8 +122,12 @@ enum class TxMode {
   // Autocommit; for reads.
   kRead,
   // One transaction: committed when the body returns OK, rolled back
-  // otherwise. Deadlocks and lock timeouts are retried twice.
+  // otherwise. Deadlocks (1213) and lock wait timeouts (1205) roll back and
+  // run the body again after a jittered backoff, while the deadline allows.
   kWrite,
+  // kWrite under READ COMMITTED: no gap locks, for housekeeping deletes
+  // that must never block concurrent inserts.
+  kWriteReadCommitted,
 };
 
 // Runs `body` on a pooled connection. This is where Connector/C++

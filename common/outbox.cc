@@ -16,26 +16,36 @@
 
 namespace chibo {
 
-void AppendChange(DbConnection& db, const CallContext& call,
-                  const ChangeRecord& change) {
-  std::string payload;
-  if (change.payload != nullptr) {
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = false;
-    // A message we just built always converts; an empty payload is still a
-    // valid event.
-    (void)google::protobuf::util::MessageToJsonString(*change.payload, &payload,
-                                                      options);
-  }
+namespace {
+
+// The row the outbox sequence is taken from (0003_commit_ordered_feed.sql).
+constexpr char kNextSequence[] =
+    "UPDATE outbox_sequence SET last_sequence = "
+    "LAST_INSERT_ID(last_sequence + 1) WHERE id = 1";
+
+// One event as it will be inserted; copied out of the call so that the
+// insert can run at commit time.
+struct PendingChange {
+  std::string subject, role, on_behalf_of, request_id, method, resource, action,
+      payload;
+  int64_t organization_id = 0;
+};
+
+void InsertChange(DbConnection& db, const PendingChange& change) {
+  // The counter row stays locked until COMMIT: the next writer's sequence
+  // is taken only after this transaction committed, so sequences appear in
+  // the order readers can see them, with no gaps.
+  db.Prepare(kNextSequence).executeUpdate();
   sql::PreparedStatement& insert = db.Prepare(
-      "INSERT INTO outbox (event_time, subject, role, on_behalf_of, "
-      "request_id, method, resource, action, organization_id, payload_json) "
-      "VALUES (UTC_TIMESTAMP(6), ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.setString(1, call.caller.subject);
-  insert.setString(2, call.caller.role);
-  insert.setString(3, call.caller.on_behalf_of);
-  insert.setString(4, call.request_id);
-  insert.setString(5, call.method);
+      "INSERT INTO outbox (sequence, event_time, subject, role, "
+      "on_behalf_of, request_id, method, resource, action, organization_id, "
+      "payload_json) "
+      "VALUES (LAST_INSERT_ID(), UTC_TIMESTAMP(6), ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.setString(1, change.subject);
+  insert.setString(2, change.role);
+  insert.setString(3, change.on_behalf_of);
+  insert.setString(4, change.request_id);
+  insert.setString(5, change.method);
   insert.setString(6, change.resource);
   insert.setString(7, change.action);
   if (change.organization_id > 0) {
@@ -43,8 +53,32 @@ void AppendChange(DbConnection& db, const CallContext& call,
   } else {
     insert.setNull(8, 0);
   }
-  insert.setString(9, payload);
+  insert.setString(9, change.payload);
   insert.executeUpdate();
+}
+
+}  // namespace
+
+void AppendChange(DbConnection& db, const CallContext& call,
+                  const ChangeRecord& change) {
+  auto pending = std::make_shared<PendingChange>();
+  if (change.payload != nullptr) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = false;
+    // A message we just built always converts; an empty payload is still a
+    // valid event.
+    (void)google::protobuf::util::MessageToJsonString(
+        *change.payload, &pending->payload, options);
+  }
+  pending->subject = call.caller.subject;
+  pending->role = call.caller.role;
+  pending->on_behalf_of = call.caller.on_behalf_of;
+  pending->request_id = call.request_id;
+  pending->method = call.method;
+  pending->resource = change.resource;
+  pending->action = change.action;
+  pending->organization_id = change.organization_id;
+  db.BeforeCommit([pending](DbConnection& tx) { InsertChange(tx, *pending); });
 }
 
 absl::Status ReadOutbox(MysqlPool& pool, absl::Time deadline, int64_t after,
@@ -54,6 +88,14 @@ absl::Status ReadOutbox(MysqlPool& pool, absl::Time deadline, int64_t after,
   return WithConnection(
       pool, deadline, "reading the change feed", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
+        // The head first: the page read next can only reach further.
+        {
+          std::unique_ptr<sql::ResultSet> head(
+              db.Prepare("SELECT last_sequence FROM outbox_sequence "
+                         "WHERE id = 1")
+                  .executeQuery());
+          out->set_head_sequence(head->next() ? head->getInt64(1) : 0);
+        }
         // Two fixed statements rather than a composed one: with and
         // without the subject filter.
         sql::PreparedStatement& query =

@@ -11,8 +11,11 @@
 #include "common/auth/tls_config.h"
 #include "common/auth/token_authorizer.h"
 #include "common/flags.h"
+#include "common/idempotency.h"
 #include "common/log.h"
+#include "common/periodic_task.h"
 #include "common/server.h"
+#include "common/tree_view_feed.h"
 
 ABSL_FLAG(std::string, auth_keys_file, "",
           "Token signing keys: a JSON key file, or a directory with one file "
@@ -28,6 +31,15 @@ ABSL_FLAG(std::string, tls_client_ca_file, "",
 ABSL_FLAG(std::string, registry_address, "",
           "host:port of the registry, for services that ask it (scheduling, "
           "supervision, evaluation).");
+ABSL_FLAG(absl::Duration, idempotency_key_retention, absl::Hours(7 * 24),
+          "How long a request_id is remembered (a retry within it returns "
+          "the first result; after it, the request is written again), e.g. "
+          "168h.");
+ABSL_FLAG(absl::Duration, idempotency_prune_interval, absl::Minutes(10),
+          "How often expired request_ids are deleted (in batches of 500).");
+ABSL_FLAG(absl::Duration, feed_lease, absl::Seconds(10),
+          "How long a replica holds the right to apply a peer's change feed "
+          "without renewing it; another replica takes over after it.");
 ABSL_FLAG(std::string, tls_identities_file, "",
           "JSON map from client certificate common name to subject, role "
           "and scope.");
@@ -38,12 +50,6 @@ namespace {
 bool IsDirectory(const std::string& path) {
   struct stat info;
   return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
-}
-
-// Tree changes that can alter an organisation's ancestors.
-bool ChangesTheTree(const chibo::feed::v1::Change& change) {
-  return absl::StartsWith(change.resource(), "organizations/") &&
-         (change.action() == "moved" || change.action() == "deleted");
 }
 
 }  // namespace
@@ -145,7 +151,7 @@ bool ServiceRuntime::InitSecurity(const ServiceDefinition& service) {
           [oracle](const chibo::feed::v1::Change& change) {
             if (ChangesTheTree(change)) oracle->Invalidate();
           },
-          absl::Seconds(1));
+          absl::Seconds(1), [oracle] { oracle->Invalidate(); });
     }
     auto authorizer = std::make_unique<auth::TokenAuthorizer>(
         *keys, oracle_.get(), *std::move(identities));
@@ -161,6 +167,7 @@ bool ServiceRuntime::InitSecurity(const ServiceDefinition& service) {
         "system admin without a token. Never run this in production.");
     authorizer_ = std::make_unique<InsecureDevAuthorizer>();
   }
+  StartBackgroundWork(service);
   gate_ = std::make_unique<RpcGate>(authorizer_.get());
   feed_ = std::make_unique<ChangeFeedService>(pool_.get(), gate_.get(),
                                               std::move(visible));
@@ -186,6 +193,45 @@ bool ServiceRuntime::InitRegistryClient(
       identity_.get());
   Log(LogLevel::kInfo, "registry client", {{"address", address}});
   return true;
+}
+
+void ServiceRuntime::StartBackgroundWork(const ServiceDefinition& service) {
+  MysqlPool* pool = pool_.get();
+  const absl::Duration retention =
+      absl::GetFlag(FLAGS_idempotency_key_retention);
+  key_pruner_ = std::make_unique<PeriodicTask>(
+      [pool, retention] {
+        auto pruned = PruneIdempotencyKeys(*pool, retention, 500,
+                                           absl::Now() + absl::Minutes(1));
+        if (!pruned.ok()) {
+          Log(LogLevel::kWarning, "cannot prune idempotency keys",
+              {{"error", pruned.status().message()}});
+        } else if (*pruned > 0) {
+          Log(LogLevel::kInfo, "pruned idempotency keys",
+              {{"deleted", *pruned}});
+        }
+        return false;
+      },
+      absl::GetFlag(FLAGS_idempotency_prune_interval));
+  if (service.uses_registry && registry_ != nullptr) {
+    // The remembered tree follows the registry's feed durably: one replica
+    // applies it, the cursor survives restarts (common/feed_consumer.h).
+    RegistryClient* registry = registry_.get();
+    FeedConsumer::Options options;
+    options.lease = absl::GetFlag(FLAGS_feed_lease);
+    tree_consumer_ = std::make_unique<FeedConsumer>(
+        pool, "registry",
+        [registry](int64_t after, int page_size,
+                   feed::v1::ListChangesResponse* out) -> absl::Status {
+          auto page = registry->ListChanges(
+              registry->BackgroundCall(absl::Seconds(5)), after, page_size);
+          if (!page.ok()) return page.status();
+          *out = *std::move(page);
+          return absl::OkStatus();
+        },
+        ForgetChangedOrganizations(), options);
+    tree_consumer_->Start();
+  }
 }
 
 ServiceRuntime::~ServiceRuntime() = default;

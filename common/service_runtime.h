@@ -12,8 +12,10 @@
 #include "common/auth/service_identity.h"
 #include "common/change_feed_service.h"
 #include "common/change_follower.h"
+#include "common/feed_consumer.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
+#include "common/periodic_task.h"
 #include "common/registry_client.h"
 #include "common/rpc.h"
 #include "grpcpp/grpcpp.h"
@@ -62,6 +64,8 @@ class ServiceRuntime {
  private:
   ServiceRuntime() = default;
   bool InitSecurity(const ServiceDefinition& service);
+  // Idempotency-key pruning, and the durable consumers of peers' feeds.
+  void StartBackgroundWork(const ServiceDefinition& service);
   bool InitRegistryClient(const ServiceDefinition& service,
                           const std::optional<auth::KeySet>& keys);
 
@@ -70,6 +74,8 @@ class ServiceRuntime {
   std::unique_ptr<RegistryClient> registry_;
   std::unique_ptr<auth::CachedScopeOracle> oracle_;
   std::unique_ptr<ChangeFollower> tree_follower_;
+  std::unique_ptr<PeriodicTask> key_pruner_;
+  std::unique_ptr<FeedConsumer> tree_consumer_;
   std::unique_ptr<Authorizer> authorizer_;
   std::shared_ptr<grpc::ServerCredentials> credentials_;
   std::unique_ptr<RpcGate> gate_;

@@ -250,18 +250,23 @@ now_us() {
 # run).
 declare -A PEAK=() CPU=()
 RESULT=""
+# LOAD_CONCURRENCY overrides --concurrency for one run; LOADGEN_EXTRA holds
+# more loadgen arguments (--unique_fields, --id_style).
+LOAD_CONCURRENCY=""
+LOADGEN_EXTRA=()
 run_load() { # LABEL PORT METHOD JSON PID...
   local label="$1" port="$2" method="$3" json="$4" out err pid kib
+  local concurrency="${LOAD_CONCURRENCY:-$CONCURRENCY}"
   shift 4
   out="$TMP/loadgen-$label.json"
   err="$TMP/loadgen-$label.err"
-  chibo_log "load: $label ($method), concurrency $CONCURRENCY, ${WARMUP}s warmup + ${RUN_SECONDS}s"
+  chibo_log "load: $label ($method), concurrency $concurrency, ${WARMUP}s warmup + ${RUN_SECONDS}s"
   local measure_at
   measure_at=$(($(now_us) + $(awk -v w="$WARMUP" 'BEGIN {printf "%d", w * 1000000}')))
   "$LOADGEN" --target="127.0.0.1:$port" --method="$method" \
-    --request_json="$json" --concurrency="$CONCURRENCY" \
+    --request_json="$json" --concurrency="$concurrency" \
     --duration="$RUN_SECONDS" --warmup="$WARMUP" --deadline_ms=5000 \
-    >"$out" 2>"$err" &
+    "${LOADGEN_EXTRA[@]}" >"$out" 2>"$err" &
   LOADGEN_PID=$!
   local -A cpu0=()
   for pid in "$@"; do PEAK[$pid]=0; done
@@ -290,6 +295,65 @@ run_load() { # LABEL PORT METHOD JSON PID...
   [[ "$RESULT" == "{"* ]] || chibo_die "no result from chibo-loadgen for $label"
   for pid in "$@"; do
     chibo_alive "$pid" || fail "a server (pid $pid) died during the $label run"
+  done
+}
+
+# Creates an organisation through the registry and prints its name.
+create_org() { # PORT JSON
+  local port="$1" json="$2" created name
+  if ! created="$("$CHIBO_BUF" curl --protocol grpc --http2-prior-knowledge \
+    -d "$json" \
+    "http://127.0.0.1:$port/chibo.registry.v1.RegistryService/CreateOrganization" 2>&1)"; then
+    printf '%s\n' "$created" >&2
+    chibo_die "CreateOrganization failed; answer above"
+  fi
+  name="$(grep -o -m 1 -E '"name": *"[^"]*"' <<<"$created" | sed -E 's/.*"([^"]*)"$/\1/')"
+  [[ "$name" == organizations/* ]] || {
+    printf '%s\n' "$created" >&2
+    chibo_die "no organisation name in the CreateOrganization answer (above)"
+  }
+  echo "$name"
+}
+
+# Writes from 16 client threads, each call with no request_id, with a fresh
+# random one (UUIDv4 style) or with a fresh time-ordered one (UUIDv7/ULID
+# style). Sets WRITE_RESULTS[<method>-<variant>] to the summarize line.
+declare -A WRITE_RESULTS=()
+run_write_loads() { # PORT CELL PID...
+  local port="$1" cell="$2" round method variant
+  shift 2
+  local -A runs=()
+  local -a order
+  local member_json="{\"member\":{\"displayName\":\"Nguyễn Văn A\"},\"cell\":\"$cell\",\"status\":\"MEMBER_STATUS_FULL\"}"
+  local org_json="{\"organization\":{\"displayName\":\"Tổ đảng\",\"level\":\"ORGANIZATION_LEVEL_PARTY_GROUP\",\"parent\":\"$cell\"}}"
+  LOAD_CONCURRENCY=16
+  for ((round = 1; round <= ROUNDS; round++)); do
+    if ((round % 2 == 1)); then order=(none random time); else order=(time random none); fi
+    for method in CreateMember CreateOrganization; do
+      for variant in "${order[@]}"; do
+        LOADGEN_EXTRA=()
+        local unique=""
+        [[ "$method" == CreateOrganization ]] && unique="organization.external_code"
+        if [[ "$variant" != none ]]; then
+          unique="request_id${unique:+,$unique}"
+          LOADGEN_EXTRA+=(--id_style="$variant")
+        fi
+        [[ -n "$unique" ]] && LOADGEN_EXTRA+=(--unique_fields="$unique")
+        local json="$member_json"
+        [[ "$method" == CreateOrganization ]] && json="$org_json"
+        run_load "$method-$variant-$round" "$port" \
+          "/chibo.registry.v1.RegistryService/$method" "$json" "$@"
+        runs[$method-$variant]+="$RESULT"$'\n'
+      done
+    done
+  done
+  LOAD_CONCURRENCY=""
+  LOADGEN_EXTRA=()
+  local key
+  for key in "${!runs[@]}"; do
+    local -a lines=()
+    mapfile -t lines < <(printf '%s' "${runs[$key]}")
+    WRITE_RESULTS[$key]="$(summarize "${lines[@]}")"
   done
 }
 
@@ -415,6 +479,12 @@ main() {
     done
   done
 
+  # Writes with and without request_id, into a cell of their own.
+  local bloc cell
+  bloc="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Đảng ủy Khối\",\"level\":\"ORGANIZATION_LEVEL_BLOC\",\"parent\":\"$org_name\",\"externalCode\":\"BENCH-KHOI\"}}")"
+  cell="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Chi bộ\",\"level\":\"ORGANIZATION_LEVEL_GRASSROOTS_CELL\",\"category\":\"CELL_CATEGORY_ADMINISTRATIVE_AGENCY\",\"parent\":\"$bloc\",\"externalCode\":\"BENCH-CB\"}}")"
+  run_write_loads "$registry_port" "$cell" "$REGISTRY_PID" "$db_pid"
+
   # Raw MariaDB for scale: the same primary-key row, over the socket, with
   # the same number of clients (text protocol, no gRPC, no pool).
   local slap_qps="-"
@@ -484,6 +554,26 @@ main() {
   fi
   echo
   echo "ratio registry/echo (qps): $ratio   (goal >= 0.8: $verdict)"
+  echo
+  echo "writes from 16 client threads (request_id: none, a new random one per call, a new time-ordered one per call)"
+  local wrow='%-36s %10s %9s %9s %9s %8s  %s\n'
+  # shellcheck disable=SC2059
+  printf "$wrow" target qps p50_ms p99_ms "x none" errors "error codes"
+  local method variant w_qps w_p50 w_p99 w_calls w_err w_codes base_qps w_ratio
+  for method in CreateMember CreateOrganization; do
+    read -r base_qps _ <<<"${WRITE_RESULTS[$method-none]}"
+    for variant in none random time; do
+      read -r w_qps w_p50 w_p99 w_calls w_err w_codes <<<"${WRITE_RESULTS[$method-$variant]}"
+      w_ratio="$(awk -v r="$w_qps" -v e="$base_qps" 'BEGIN {if (e > 0) printf "%.2f", r / e; else print "n/a"}')"
+      # shellcheck disable=SC2059
+      printf "$wrow" "registry  $method ($variant)" "$w_qps" "$w_p50" "$w_p99" "$w_ratio" "$w_err" "$w_codes"
+      ((w_err == 0)) || fail "$method with request_id $variant: $w_err call(s) failed ($w_codes)"
+      if [[ "$variant" != none ]] && ((!SMOKE)); then
+        awk -v x="$w_ratio" 'BEGIN {exit !(x != "n/a" && x >= 0.9)}' ||
+          fail "$method with request_id $variant: $w_ratio x the throughput without (goal >= 0.9)"
+      fi
+    done
+  done
   echo
   local mrow='%-28s %10s %17s  %s\n'
   # shellcheck disable=SC2059

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/feed_consumer.h"
 #include "common/outbox.h"
 #include "common/resource_name.h"
 #include "common/status_macros.h"
@@ -105,7 +106,8 @@ absl::StatusOr<std::vector<int64_t>> RegistryScopeOracle::AncestorsOf(
 ChangeFollower::Source LocalTreeChanges(MysqlPool& pool) {
   MysqlPool* p = &pool;
   return [p](int64_t after, chibo::feed::v1::ListChangesResponse* out) {
-    return ReadOutbox(*p, absl::Now() + absl::Seconds(5), after, "", 500, out);
+    return ReadOutbox(*p, absl::Now() + absl::Seconds(5), after, "",
+                      kFeedPageSize, out);
   };
 }
 

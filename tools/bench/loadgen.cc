@@ -7,6 +7,14 @@
 //                 [--header='authorization: Bearer X']...
 //                 [--concurrency=32] [--channels=N] [--duration=10s]
 //                 [--warmup=1s] [--deadline_ms=5000]
+//                 [--unique_fields=request_id,organization.external_code]
+//                 [--id_style=random|time]
+//
+// --unique_fields gives each call fresh values for those string fields (dotted
+// paths into the request): random hex (UUIDv4 style) or, with
+// --id_style=time, ids that grow with the clock (UUIDv7/ULID style), as
+// integrations make request_ids. The values are appended to the serialized
+// request as an overlay, which protobuf parsing merges over the base.
 //
 // Each of --concurrency threads issues one call at a time and waits for it
 // (closed loop). Calls go through grpc::GenericStub with the request
@@ -38,6 +46,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <utility>
@@ -49,6 +58,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "chibo/registry/v1/registry.pb.h"
@@ -70,7 +80,7 @@ constexpr char kUsage[] =
     "[--method=/pkg.Service/Method] [--request_json=JSON] "
     "[--request_type=pkg.Message] [--header='key: value']... "
     "[--concurrency=32] [--channels=N] [--duration=10s] [--warmup=1s] "
-    "[--deadline_ms=5000]\n";
+    "[--deadline_ms=5000] [--unique_fields=a,b.c] [--id_style=random|time]\n";
 
 struct Options {
   std::string target;
@@ -83,6 +93,10 @@ struct Options {
   absl::Duration duration = absl::Seconds(10);
   absl::Duration warmup = absl::Seconds(1);
   int deadline_ms = 5000;
+  std::vector<std::string> unique_fields;
+  bool time_ordered_ids = false;
+  // The field numbers along each of unique_fields (filled by BuildRequest).
+  std::vector<std::vector<int>> unique_paths;
 };
 
 [[noreturn]] void BadArgs(const std::string& why) {
@@ -164,6 +178,13 @@ Options ParseArgs(int argc, char** argv) {
           options.deadline_ms < 1) {
         BadArgs("--deadline_ms must be a positive integer");
       }
+    } else if (name == "unique_fields") {
+      options.unique_fields = absl::StrSplit(value, ',', absl::SkipEmpty());
+    } else if (name == "id_style") {
+      if (value != "random" && value != "time") {
+        BadArgs("--id_style must be random or time");
+      }
+      options.time_ordered_ids = value == "time";
     } else {
       BadArgs(absl::StrCat("unknown flag --", name));
     }
@@ -182,7 +203,7 @@ Options ParseArgs(int argc, char** argv) {
 
 // The serialized request, from --request_json and --request_type (or the
 // method's input type when the method's descriptor is linked in).
-std::string BuildRequest(const Options& options) {
+std::string BuildRequest(Options& options) {
   // Referencing one message of each linked proto file keeps the linker from
   // dropping their descriptors from the generated pool.
   (void)chibo::bench::v1::EchoRequest::descriptor();
@@ -227,9 +248,63 @@ std::string BuildRequest(const Options& options) {
     BadArgs(absl::StrCat("--request_json is not a valid ", type->full_name(),
                          ": ", parsed.ToString()));
   }
+  for (const std::string& path : options.unique_fields) {
+    std::vector<int> numbers;
+    const google::protobuf::Descriptor* message = type;
+    const google::protobuf::FieldDescriptor* field = nullptr;
+    for (absl::string_view part : absl::StrSplit(path, '.')) {
+      if (message == nullptr) BadArgs(absl::StrCat(path, ": not a message"));
+      field = message->FindFieldByName(std::string(part));
+      if (field == nullptr || field->is_repeated()) {
+        BadArgs(absl::StrCat("--unique_fields: no singular field ", path));
+      }
+      numbers.push_back(field->number());
+      message = field->message_type();
+    }
+    if (field->type() != google::protobuf::FieldDescriptor::TYPE_STRING) {
+      BadArgs(absl::StrCat("--unique_fields: ", path, " is not a string"));
+    }
+    options.unique_paths.push_back(std::move(numbers));
+  }
   std::string bytes;
   if (!request->SerializeToString(&bytes)) BadArgs("cannot serialize");
   return bytes;
+}
+
+void AppendVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+// A length-delimited field `numbers[depth..]` holding `value`, as bytes.
+std::string EncodeOverlay(const std::vector<int>& numbers, size_t depth,
+                          const std::string& value) {
+  const std::string inner = depth + 1 == numbers.size()
+                                ? value
+                                : EncodeOverlay(numbers, depth + 1, value);
+  std::string out;
+  AppendVarint((static_cast<uint64_t>(numbers[depth]) << 3) | 2, &out);
+  AppendVarint(inner.size(), &out);
+  out += inner;
+  return out;
+}
+
+// A fresh id for one call.
+std::string NextId(bool time_ordered, std::mt19937_64& random) {
+  static std::atomic<uint64_t> sequence{0};
+  if (time_ordered) {
+    const uint64_t micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    return absl::StrFormat("%014x-%06x-%08x", micros,
+                           sequence.fetch_add(1) & 0xffffff,
+                           static_cast<uint32_t>(random()));
+  }
+  return absl::StrFormat("%016x%016x", random(), random());
 }
 
 absl::string_view CodeName(grpc::StatusCode code) {
@@ -288,6 +363,10 @@ void RunWorker(const Options& options, std::shared_ptr<grpc::Channel> channel,
                ThreadResult* result) {
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
+  std::mt19937_64 random(std::random_device{}());
+  const std::string base_request(
+      reinterpret_cast<const char*>(request_slice.begin()),
+      request_slice.size());
   result->latencies_ns.reserve(1 << 16);
   const auto deadline = std::chrono::milliseconds(options.deadline_ms);
   while (true) {
@@ -298,7 +377,19 @@ void RunWorker(const Options& options, std::shared_ptr<grpc::Channel> channel,
     for (const auto& [key, value] : options.headers) {
       context.AddMetadata(key, value);
     }
-    grpc::ByteBuffer request(&request_slice, 1);
+    grpc::Slice unique_slice;
+    if (!options.unique_paths.empty()) {
+      // Every path gets the same fresh id: one request_id per call, and
+      // codes that must be unique follow it.
+      const std::string id = NextId(options.time_ordered_ids, random);
+      std::string bytes = base_request;
+      for (const auto& path : options.unique_paths) {
+        bytes += EncodeOverlay(path, 0, id);
+      }
+      unique_slice = grpc::Slice(bytes);
+    }
+    grpc::ByteBuffer request(
+        options.unique_paths.empty() ? &request_slice : &unique_slice, 1);
     grpc::ByteBuffer response;
     grpc::Status status;
     std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> call =
@@ -360,7 +451,7 @@ std::string JsonString(absl::string_view text) {
 }
 
 int Main(int argc, char** argv) {
-  const Options options = ParseArgs(argc, argv);
+  Options options = ParseArgs(argc, argv);
   const std::string request_bytes = BuildRequest(options);
   const grpc::Slice request_slice(request_bytes);
 

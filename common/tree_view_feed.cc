@@ -1,0 +1,32 @@
+#include "common/tree_view_feed.h"
+
+#include <cppconn/prepared_statement.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/outbox.h"
+
+namespace chibo {
+
+bool ChangesTheTree(const feed::v1::Change& change) {
+  return absl::StartsWith(change.resource(), "organizations/") &&
+         (change.action() == "moved" || change.action() == "deleted");
+}
+
+FeedConsumer::Apply ForgetChangedOrganizations() {
+  return [](DbConnection& db, const feed::v1::Change& change) -> absl::Status {
+    if (!absl::StartsWith(change.resource(), "organizations/")) {
+      return absl::OkStatus();
+    }
+    const int64_t id = OrganizationIdOf(change);
+    if (id <= 0 || change.action() == "created") return absl::OkStatus();
+    // ancestry is "/root/.../id/": the organisation and its subtree.
+    sql::PreparedStatement& forget =
+        db.Prepare("DELETE FROM known_organizations WHERE ancestry LIKE ?");
+    forget.setString(1, absl::StrCat("%/", id, "/%"));
+    forget.executeUpdate();
+    return absl::OkStatus();
+  };
+}
+
+}  // namespace chibo

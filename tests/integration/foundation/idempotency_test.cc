@@ -1,0 +1,196 @@
+// IdempotentWrite (common/idempotency.h): one request_id writes once, a
+// retry gets the stored answer, concurrent new keys never deadlock, and
+// expired keys are pruned.
+
+#include "common/idempotency.h"
+
+#include <cppconn/connection.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "chibo/feed/v1/feed.pb.h"
+#include "common/mysql_pool.h"
+#include "common/testing/test_db.h"
+#include "gtest/gtest.h"
+
+namespace chibo {
+namespace {
+
+using testing::TestDatabase;
+
+class IdempotencyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = TestDatabase::Create({});
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    ASSERT_TRUE(WithConnection(db_->pool(), absl::Now() + absl::Seconds(10),
+                               "creating things", TxMode::kRead,
+                               [](DbConnection& db) {
+                                 std::unique_ptr<sql::Statement> create(
+                                     db.raw().createStatement());
+                                 create->execute(
+                                     "CREATE TABLE things (id BIGINT "
+                                     "AUTO_INCREMENT PRIMARY KEY, label "
+                                     "VARCHAR(64) NOT NULL) ENGINE=InnoDB");
+                                 return absl::OkStatus();
+                               })
+                    .ok());
+  }
+
+  // Creates a thing labelled `label`; the response names it.
+  absl::Status CreateThing(const std::string& request_id,
+                           const std::string& label, feed::v1::Change* out,
+                           absl::Duration hold = absl::ZeroDuration(),
+                           std::atomic<int>* writes = nullptr) {
+    CallContext call = testing::TestCall("things/Create");
+    call.request_id = request_id;
+    feed::v1::ListChangesRequest request;
+    request.set_subject(label);
+    return IdempotentWrite(
+        db_->pool(), call, "creating a thing", request, out,
+        [&](DbConnection& db) -> absl::Status {
+          if (writes != nullptr) ++*writes;
+          sql::PreparedStatement& insert =
+              db.Prepare("INSERT INTO things (label) VALUES (?)");
+          insert.setString(1, label);
+          insert.executeUpdate();
+          std::unique_ptr<sql::ResultSet> id(
+              db.Prepare("SELECT LAST_INSERT_ID()").executeQuery());
+          id->next();
+          out->set_resource(absl::StrCat("things/", id->getInt64(1)));
+          absl::SleepFor(hold);
+          return absl::OkStatus();
+        });
+  }
+
+  int64_t Things() { return *db_->QueryInt("SELECT COUNT(*) FROM things"); }
+
+  std::unique_ptr<TestDatabase> db_;
+};
+
+TEST_F(IdempotencyTest, RetryReturnsTheStoredResponseAndWritesNothing) {
+  feed::v1::Change first, second;
+  ASSERT_TRUE(CreateThing("k-1", "a", &first).ok());
+  ASSERT_TRUE(CreateThing("k-1", "a", &second).ok());
+  EXPECT_EQ(first.resource(), second.resource());
+  EXPECT_EQ(Things(), 1);
+  feed::v1::Change other;
+  absl::Status reused = CreateThing("k-1", "b", &other);
+  EXPECT_EQ(reused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(reused.message().find("request_id"), std::string::npos);
+  EXPECT_EQ(Things(), 1);
+}
+
+TEST_F(IdempotencyTest, RetryWhileTheFirstAttemptRunsWaitsForIt) {
+  std::atomic<int> writes{0};
+  constexpr int kCallers = 16;
+  std::vector<feed::v1::Change> responses(kCallers);
+  std::vector<absl::Status> statuses(kCallers);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      statuses[i] = CreateThing("same-key", "a", &responses[i],
+                                absl::Milliseconds(300), &writes);
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  for (int i = 0; i < kCallers; ++i) {
+    EXPECT_TRUE(statuses[i].ok()) << statuses[i];
+    EXPECT_EQ(responses[i].resource(), responses[0].resource());
+  }
+  EXPECT_EQ(Things(), 1);
+  EXPECT_EQ(writes.load(), 1);
+}
+
+TEST_F(IdempotencyTest, FailedWriteLeavesTheKeyFree) {
+  CallContext call = testing::TestCall("things/Create");
+  call.request_id = "k-fail";
+  feed::v1::ListChangesRequest request;
+  feed::v1::Change out;
+  absl::Status failed = IdempotentWrite(
+      db_->pool(), call, "creating a thing", request, &out,
+      [](DbConnection&) { return absl::FailedPreconditionError("not now"); });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM idempotency_keys"), 0);
+}
+
+// 16 threads, every call with a new key: random (UUIDv4-like) and
+// time-ordered (UUIDv7/ULID-like, all landing in the same index gap).
+TEST_F(IdempotencyTest, SixteenWritersWithNewKeysNeverAbort) {
+  for (const bool time_ordered : {false, true}) {
+    constexpr int kThreads = 16;
+    constexpr int kEach = 40;
+    std::atomic<int> failures{0};
+    std::atomic<int64_t> clock{absl::ToUnixMicros(absl::Now())};
+    std::mutex mu;
+    std::string first_error;
+    std::vector<std::thread> threads;
+    const int64_t before = Things();
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        std::mt19937_64 random(t * 7919 + (time_ordered ? 1 : 0));
+        for (int i = 0; i < kEach; ++i) {
+          const std::string key =
+              time_ordered ? absl::StrFormat("%016x-%08x", clock.fetch_add(1),
+                                             static_cast<uint32_t>(random()))
+                           : absl::StrFormat("%016x%016x", random(), random());
+          feed::v1::Change out;
+          absl::Status status = CreateThing(key, key.substr(0, 20), &out);
+          if (!status.ok()) {
+            ++failures;
+            std::lock_guard<std::mutex> lock(mu);
+            if (first_error.empty()) first_error = status.ToString();
+          }
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(failures.load(), 0)
+        << (time_ordered ? "time-ordered" : "random") << ": " << first_error;
+    EXPECT_EQ(Things() - before, kThreads * kEach);
+  }
+}
+
+TEST_F(IdempotencyTest, ExpiredKeysArePrunedInBatches) {
+  for (int i = 0; i < 25; ++i) {
+    feed::v1::Change out;
+    ASSERT_TRUE(CreateThing(absl::StrCat("old-", i), "x", &out).ok());
+  }
+  ASSERT_TRUE(WithConnection(db_->pool(), absl::Now() + absl::Seconds(10),
+                             "ageing keys", TxMode::kWrite,
+                             [](DbConnection& db) {
+                               std::unique_ptr<sql::Statement> age(
+                                   db.raw().createStatement());
+                               age->execute(
+                                   "UPDATE idempotency_keys SET created_at = "
+                                   "created_at - INTERVAL 8 DAY");
+                               return absl::OkStatus();
+                             })
+                  .ok());
+  feed::v1::Change fresh;
+  ASSERT_TRUE(CreateThing("fresh", "y", &fresh).ok());
+  auto pruned = PruneIdempotencyKeys(db_->pool(), absl::Hours(24 * 7), 10,
+                                     absl::Now() + absl::Seconds(30));
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_EQ(*pruned, 25);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM idempotency_keys"), 1);
+  // A retry of a pruned key writes again; a kept one does not.
+  feed::v1::Change again;
+  ASSERT_TRUE(CreateThing("old-3", "x", &again).ok());
+  ASSERT_TRUE(CreateThing("fresh", "y", &again).ok());
+  EXPECT_EQ(again.resource(), fresh.resource());
+  EXPECT_EQ(Things(), 27);
+}
+
+}  // namespace
+}  // namespace chibo
