@@ -13,6 +13,9 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
+#include "grpcpp/impl/server_initializer.h"
 #include "grpcpp/resource_quota.h"
 
 namespace chibo {
@@ -35,6 +38,35 @@ absl::Status WritePortFile(const std::string& path, int port) {
   }
   return absl::OkStatus();
 }
+
+// gRPC lists the services a server hosts only to builder plugins: this one
+// copies the list into `*names` when the server is built.
+class ServiceListPlugin : public grpc::ServerBuilderPlugin {
+ public:
+  explicit ServiceListPlugin(std::vector<std::string>* names) : names_(names) {}
+  std::string name() override { return "chibo_service_list"; }
+  void InitServer(grpc::ServerInitializer* initializer) override {
+    *names_ = *initializer->GetServiceList();
+  }
+  void Finish(grpc::ServerInitializer* /*initializer*/) override {}
+  void ChangeArguments(const std::string& /*name*/, void* /*value*/) override {}
+
+ private:
+  std::vector<std::string>* names_;
+};
+
+class ServiceListOption : public grpc::ServerBuilderOption {
+ public:
+  explicit ServiceListOption(std::vector<std::string>* names) : names_(names) {}
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>*
+                         plugins) override {
+    plugins->push_back(std::make_unique<ServiceListPlugin>(names_));
+  }
+
+ private:
+  std::vector<std::string>* names_;
+};
 
 }  // namespace
 
@@ -91,10 +123,23 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
                                : grpc::InsecureServerCredentials(),
                            &port);
   for (grpc::Service* service : services) builder.RegisterService(service);
+  std::vector<std::string> hosted;
+  if (options.check_services) {
+    builder.SetOption(std::make_unique<ServiceListOption>(&hosted));
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
+  }
+  if (options.check_services) {
+    absl::Status checked = options.check_services(hosted);
+    if (!checked.ok()) {
+      server->GetHealthCheckService()->SetServingStatus(false);
+      server->Shutdown();
+      server->Wait();
+      return checked;
+    }
   }
   server->GetHealthCheckService()->SetServingStatus(true);
   if (!options.port_file.empty()) {

@@ -1,10 +1,12 @@
 #ifndef CHIBO_COMMON_SERVER_H_
 #define CHIBO_COMMON_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
@@ -23,6 +25,12 @@ struct ServerOptions {
   std::string port_file;
   // TLS; empty means plaintext.
   std::shared_ptr<grpc::ServerCredentials> credentials;
+  // When set, called with the full name of every service the server hosts
+  // (gRPC's own health and reflection included) once it is built. An error
+  // stops the server before it reports SERVING, and StartServer returns it:
+  // ServiceRuntime refuses to start a service with an RPC that declares no
+  // permission this way.
+  std::function<absl::Status(const std::vector<std::string>&)> check_services;
 };
 
 // A started server: health reports SERVING, reflection is on.

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth/key_set.h"
+#include "common/auth/permissions.h"
 #include "common/auth/tls_config.h"
 #include "common/auth/token_authorizer.h"
 #include "common/flags.h"
@@ -241,6 +242,8 @@ int ServiceRuntime::Run(const std::vector<grpc::Service*>& services) {
   all.push_back(feed_.get());
   ServerOptions options = ServerOptionsFromFlags();
   options.credentials = credentials_;
+  // Deny by default: an RPC without a declared permission stops the start.
+  options.check_services = auth::CheckServedServices;
   absl::Status status = RunServerUntilSignal(options, all);
   if (!status.ok()) {
     Log(LogLevel::kError, "server failed", {{"error", status.message()}});

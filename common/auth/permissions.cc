@@ -1,110 +1,201 @@
 #include "common/auth/permissions.h"
 
-#include <map>
+#include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "chibo/auth/v1/access.pb.h"
+#include "common/log.h"
 
 namespace chibo::auth {
 namespace {
 
-constexpr char kRegistry[] = "chibo.registry.v1.RegistryService/";
-constexpr char kFeed[] = "chibo.feed.v1.ChangeFeedService/";
-constexpr char kScheduling[] = "chibo.scheduling.v1.SchedulingService/";
+using google::protobuf::Descriptor;
+using google::protobuf::DescriptorPool;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::MethodDescriptor;
+using google::protobuf::ServiceDescriptor;
 
-Target Org(const char* path) { return {path, "organizations"}; }
-Target Member(const char* path) { return {path, "members"}; }
-Target Position(const char* path) { return {path, "positions"}; }
-Target Cadre(const char* path) { return {path, "cadres"}; }
-Target Rule(const char* path) { return {path, "meetingRules"}; }
-Target Meeting(const char* path) { return {path, "meetings"}; }
-Target Task(const char* path) { return {path, "tasks"}; }
-Target Code(const char* path) {
-  return {path, "organizations", TargetKind::kExternalCode};
+std::string FullName(const MethodDescriptor& method) {
+  return absl::StrCat(method.service()->full_name(), "/", method.name());
 }
 
-using Table = std::map<std::string, Permission, std::less<>>;
-
-void Add(Table& table, absl::string_view service, absl::string_view rpc,
-         Access access, std::vector<Target> targets) {
-  table[absl::StrCat(service, rpc)] = Permission{access, std::move(targets)};
+// OK when dotted `path` leads through message fields (repeated or not) of
+// `message` to a string field (repeated or not): what TokenAuthorizer walks.
+absl::Status CheckPath(const Descriptor& message, absl::string_view path) {
+  const std::pair<absl::string_view, absl::string_view> split =
+      absl::StrSplit(path, absl::MaxSplits('.', 1));
+  const FieldDescriptor* field =
+      message.FindFieldByName(std::string(split.first));
+  if (field == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        message.full_name(), " has no field \"", split.first, "\""));
+  }
+  if (split.second.empty()) {
+    if (field->type() != FieldDescriptor::TYPE_STRING) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field->full_name(), " is not a string field"));
+    }
+    return absl::OkStatus();
+  }
+  if (field->type() != FieldDescriptor::TYPE_MESSAGE) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field->full_name(), " is not a message field"));
+  }
+  return CheckPath(*field->message_type(), split.second);
 }
 
-const Table& PermissionTable() {
-  static const Table* table = [] {
-    auto* t = new Table;
-    const Access r = Access::kRead;
-    const Access w = Access::kWrite;
-    // chibo.registry.v1
-    Add(*t, kRegistry, "GetOrganization", r, {Org("name")});
-    Add(*t, kRegistry, "ListOrganizations", r,
-        {Org("parent"), Org("ancestor")});
-    Add(*t, kRegistry, "CreateOrganization", w, {Org("organization.parent")});
-    Add(*t, kRegistry, "UpdateOrganization", w, {Org("organization.name")});
-    Add(*t, kRegistry, "DeleteOrganization", w, {Org("name")});
-    Add(*t, kRegistry, "MoveOrganization", w, {Org("name"), Org("new_parent")});
-    Add(*t, kRegistry, "GetOrganizationAncestry", r, {Org("name")});
-    Add(*t, kRegistry, "ListParentHistory", r, {Org("name")});
-    Add(*t, kRegistry, "BulkUpsertOrganizations", Access::kBulk,
-        {Code("rows.parent_external_code"), Code("rows.external_code")});
-    Add(*t, kRegistry, "GetMember", r, {Member("name")});
-    Add(*t, kRegistry, "ListMembers", r, {Org("cell"), Org("ancestor")});
-    Add(*t, kRegistry, "CreateMember", w, {Org("cell")});
-    Add(*t, kRegistry, "UpdateMember", w, {Member("member.name")});
-    Add(*t, kRegistry, "DeleteMember", w, {Member("name")});
-    Add(*t, kRegistry, "ChangeMemberStatus", w, {Member("member")});
-    Add(*t, kRegistry, "ListMemberStatuses", r, {Member("member")});
-    Add(*t, kRegistry, "TransferMember", w, {Member("member"), Org("to_cell")});
-    Add(*t, kRegistry, "ListMemberships", r, {Member("member")});
-    Add(*t, kRegistry, "ListCellMembers", r, {Org("cell")});
-    Add(*t, kRegistry, "CreatePosition", w, {Org("position.organization")});
-    Add(*t, kRegistry, "ListPositions", r, {Org("organization")});
-    Add(*t, kRegistry, "UpdatePosition", w, {Position("position.name")});
-    Add(*t, kRegistry, "DeletePosition", w, {Position("name")});
-    Add(*t, kRegistry, "CreateCadre", w, {Org("cadre.committee")});
-    Add(*t, kRegistry, "ListCadres", r, {Org("committee")});
-    Add(*t, kRegistry, "DeleteCadre", w, {Cadre("name")});
-    // chibo.scheduling.v1
-    Add(*t, kScheduling, "CreateMeetingRule", w, {Org("rule.organization")});
-    Add(*t, kScheduling, "GetMeetingRule", r, {Rule("name")});
-    Add(*t, kScheduling, "ListMeetingRules", r, {Org("organization")});
-    Add(*t, kScheduling, "ReviseMeetingRule", w, {Rule("name")});
-    // Holidays are national reference data: only unscoped callers (system
-    // admin, services) set them; every role reads them.
-    Add(*t, kScheduling, "SetHolidayCalendar", w, {});
-    Add(*t, kScheduling, "GetHolidayCalendar", Access::kReference, {});
-    Add(*t, kScheduling, "ListMeetings", r, {Org("organization")});
-    Add(*t, kScheduling, "PostponeMeeting", w, {Org("cell")});
-    Add(*t, kScheduling, "RecordMeeting", w, {Org("record.cell")});
-    Add(*t, kScheduling, "GetMeetingRecord", r, {Meeting("name")});
-    Add(*t, kScheduling, "ListTasks", r, {Org("cell")});
-    Add(*t, kScheduling, "UpdateTask", w, {Task("task.name")});
-    Add(*t, kScheduling, "CreateTopic", w, {Org("topic.organization")});
-    Add(*t, kScheduling, "ListTopics", r, {Org("organization")});
-    Add(*t, kScheduling, "GetPlanCompletion", r, {Org("organization")});
-    Add(*t, kScheduling, "GetComplianceReport", r, {Org("organization")});
-    Add(*t, kScheduling, "ExportCalendar", r, {Org("cell")});
-    // chibo.feed.v1, served by every service over its own outbox.
-    Add(*t, kFeed, "ListChanges", Access::kFeed, {});
-    Add(*t, kFeed, "WatchChanges", Access::kFeed, {});
-    return t;
-  }();
-  return *table;
+absl::StatusOr<Access> ToAccess(v1::Access access) {
+  switch (access) {
+    case v1::ACCESS_READ:
+      return Access::kRead;
+    case v1::ACCESS_WRITE:
+      return Access::kWrite;
+    case v1::ACCESS_BULK:
+      return Access::kBulk;
+    case v1::ACCESS_FEED:
+      return Access::kFeed;
+    case v1::ACCESS_REFERENCE:
+      return Access::kReference;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("access ", static_cast<int>(access),
+                       " is not one of ACCESS_READ, ACCESS_WRITE, "
+                       "ACCESS_BULK, ACCESS_FEED, ACCESS_REFERENCE"));
+  }
+}
+
+absl::Status Invalid(const MethodDescriptor& method, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      FullName(method), ": ", why, " (option (chibo.auth.v1.permission) in ",
+      method.file()->name(), "; deny by default)"));
 }
 
 }  // namespace
 
-const Permission* FindPermission(absl::string_view method) {
-  const Table& table = PermissionTable();
-  auto it = table.find(method);
-  return it == table.end() ? nullptr : &it->second;
+absl::StatusOr<Permission> DeclaredPermission(const MethodDescriptor& method) {
+  if (!method.options().HasExtension(v1::permission)) {
+    return Invalid(method, "declares no permission");
+  }
+  const v1::Permission& declared =
+      method.options().GetExtension(v1::permission);
+  absl::StatusOr<Access> access = ToAccess(declared.access());
+  if (!access.ok()) return Invalid(method, access.status().message());
+  Permission permission;
+  permission.access = *access;
+  if ((*access == Access::kFeed || *access == Access::kReference) &&
+      declared.targets_size() > 0) {
+    return Invalid(method,
+                   "a feed or reference RPC names no target (the scope "
+                   "check does not apply to it)");
+  }
+  for (const v1::Target& target : declared.targets()) {
+    if (target.field().empty()) return Invalid(method, "a target has no field");
+    absl::Status path = CheckPath(*method.input_type(), target.field());
+    if (!path.ok()) {
+      return Invalid(method, absl::StrCat("target \"", target.field(),
+                                          "\": ", path.message()));
+    }
+    if (target.collection().empty()) {
+      return Invalid(method, absl::StrCat("target \"", target.field(),
+                                          "\" has no collection"));
+    }
+    permission.targets.push_back({target.field(), target.collection(),
+                                  target.external_code()
+                                      ? TargetKind::kExternalCode
+                                      : TargetKind::kResourceName});
+  }
+  return permission;
 }
 
-std::vector<std::string> DeclaredMethods() {
-  std::vector<std::string> methods;
-  for (const auto& [method, permission] : PermissionTable()) {
-    methods.push_back(method);
+absl::StatusOr<PermissionTable> PermissionTable::FromServices(
+    const std::vector<const ServiceDescriptor*>& services) {
+  PermissionTable table;
+  std::vector<std::string> errors;
+  for (const ServiceDescriptor* service : services) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const MethodDescriptor& method = *service->method(i);
+      absl::StatusOr<Permission> permission = DeclaredPermission(method);
+      if (!permission.ok()) {
+        errors.emplace_back(permission.status().message());
+        continue;
+      }
+      table.table_[FullName(method)] = *std::move(permission);
+    }
   }
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
+  }
+  return table;
+}
+
+absl::StatusOr<PermissionTable> PermissionTable::FromServiceNames(
+    const std::vector<std::string>& services) {
+  std::vector<const ServiceDescriptor*> descriptors;
+  for (const std::string& name : services) {
+    if (absl::StartsWith(name, "grpc.")) continue;
+    const ServiceDescriptor* descriptor =
+        DescriptorPool::generated_pool()->FindServiceByName(name);
+    if (descriptor == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name,
+                       " is served but no descriptor of it is linked, so "
+                       "its permissions cannot be read (deny by default)"));
+    }
+    descriptors.push_back(descriptor);
+  }
+  return FromServices(descriptors);
+}
+
+const Permission* PermissionTable::Find(absl::string_view method) const {
+  auto it = table_.find(method);
+  return it == table_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> PermissionTable::Methods() const {
+  std::vector<std::string> methods;
+  methods.reserve(table_.size());
+  for (const auto& [method, permission] : table_) methods.push_back(method);
   return methods;
+}
+
+const Permission* FindPermission(absl::string_view method) {
+  ABSL_CONST_INIT static absl::Mutex mu(absl::kConstInit);
+  // Only valid declarations are kept; entries are never removed, so the
+  // pointers handed out stay valid.
+  static auto* const cache = new std::map<std::string, Permission, std::less<>>;
+  {
+    absl::ReaderMutexLock lock(&mu);
+    auto it = cache->find(method);
+    if (it != cache->end()) return &it->second;
+  }
+  const std::pair<absl::string_view, absl::string_view> split =
+      absl::StrSplit(method, absl::MaxSplits('/', 1));
+  if (split.first.empty() || split.second.empty()) return nullptr;
+  const MethodDescriptor* descriptor =
+      DescriptorPool::generated_pool()->FindMethodByName(
+          absl::StrCat(split.first, ".", split.second));
+  if (descriptor == nullptr || FullName(*descriptor) != method) return nullptr;
+  absl::StatusOr<Permission> permission = DeclaredPermission(*descriptor);
+  if (!permission.ok()) return nullptr;
+  absl::MutexLock lock(&mu);
+  return &cache->emplace(std::string(method), *std::move(permission))
+              .first->second;
+}
+
+absl::Status CheckServedServices(const std::vector<std::string>& services) {
+  absl::StatusOr<PermissionTable> table =
+      PermissionTable::FromServiceNames(services);
+  if (!table.ok()) {
+    Log(LogLevel::kError,
+        "refusing to start: an RPC declares no valid permission",
+        {{"error", table.status().message()}});
+    return table.status();
+  }
+  return absl::OkStatus();
 }
 
 bool RoleMayAccess(Role role, Access access) {

@@ -20,9 +20,9 @@ struct CertificateIdentity {
 };
 
 // The authoriser every service uses: identity from a bearer token (or a
-// verified client certificate), then the RPC's permission from the one
-// table, then the caller's organisation scope against the request's
-// targets. Deny by default at each step.
+// verified client certificate), then the permission the RPC declares in its
+// contract (FindPermission), then the caller's organisation scope against
+// the request's targets. Deny by default at each step.
 class TokenAuthorizer : public Authorizer {
  public:
   TokenAuthorizer(KeySet keys, ScopeOracle* oracle,

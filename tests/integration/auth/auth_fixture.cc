@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/auth/permissions.h"
 #include "common/auth/tls_config.h"
 #include "common/log.h"
 #include "common/resource_name.h"
@@ -48,6 +49,8 @@ absl::StatusOr<std::unique_ptr<SecuredServers>> SecuredServers::Start(
   ServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.shutdown_grace = absl::Seconds(1);
+  // As ServiceRuntime does: every served RPC must declare its permission.
+  options.check_services = CheckServedServices;
   if (tls != nullptr) {
     ASSIGN_OR_RETURN(options.credentials, MakeServerCredentials(*tls));
   }
@@ -92,6 +95,8 @@ absl::Status SecuredServers::StartScheduling() {
   ServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.shutdown_grace = absl::Seconds(1);
+  // As ServiceRuntime does: every served RPC must declare its permission.
+  options.check_services = CheckServedServices;
   ASSIGN_OR_RETURN(
       scheduling_server_,
       StartServer(options, {scheduling_.get(), scheduling_feed_.get()}));

@@ -2,8 +2,10 @@
 // against the servers as deployed: no token and forged tokens are
 // UNAUTHENTICATED, out-of-scope callers and read-only roles are
 // PERMISSION_DENIED with the database unchanged, in-scope callers get
-// through. A new RPC or service fails here until its permission is declared
-// and its server is added to SecuredServers.
+// through. Permissions come from the descriptors, as the servers read them:
+// each RPC declares (chibo.auth.v1.permission) in its .proto. A new RPC or
+// service fails here until it declares its permission and its server is
+// added to SecuredServers.
 
 #include <set>
 #include <vector>
@@ -25,6 +27,7 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::MethodDescriptor;
+using google::protobuf::ServiceDescriptor;
 
 // Every contract file under proto/, listed by CMake at configure time.
 std::vector<std::string> ContractFiles() {
@@ -52,6 +55,25 @@ std::vector<const MethodDescriptor*> AllMethods() {
 
 std::string FullName(const MethodDescriptor* method) {
   return absl::StrCat(method->service()->full_name(), "/", method->name());
+}
+
+// The permissions of every contract's services, read from the descriptors
+// as the servers read them at startup.
+const PermissionTable& Table() {
+  static const PermissionTable* table = [] {
+    std::vector<const ServiceDescriptor*> services;
+    for (const MethodDescriptor* method : AllMethods()) {
+      if (services.empty() || services.back() != method->service()) {
+        services.push_back(method->service());
+      }
+    }
+    absl::StatusOr<PermissionTable> built =
+        PermissionTable::FromServices(services);
+    EXPECT_TRUE(built.ok()) << built.status();
+    return new PermissionTable(built.ok() ? *std::move(built)
+                                          : PermissionTable());
+  }();
+  return *table;
 }
 
 // Sets the string at dotted `path`, creating messages (and appending one
@@ -244,24 +266,47 @@ TEST_F(PermissionMatrixTest, EveryRpcDeclaresAPermissionAndIsServedHere) {
   const std::vector<const MethodDescriptor*> methods = AllMethods();
   ASSERT_GT(methods.size(), 20u);
   for (const MethodDescriptor* method : methods) {
-    EXPECT_NE(FindPermission(FullName(method)), nullptr)
-        << FullName(method)
-        << " has no permission in common/auth/permissions.cc";
+    const Permission* declared = Table().Find(FullName(method));
+    EXPECT_NE(declared, nullptr)
+        << FullName(method) << " declares no (chibo.auth.v1.permission) in "
+        << method->file()->name();
     EXPECT_TRUE(servers_->served().count(method->service()->full_name()))
         << method->service()->full_name()
         << " is not served by SecuredServers, so its RPCs are not proven";
+    // The authoriser enforces at call time what the table read.
+    const Permission* enforced = FindPermission(FullName(method));
+    ASSERT_NE(enforced, nullptr) << FullName(method);
+    if (declared == nullptr) continue;
+    EXPECT_EQ(enforced->access, declared->access) << FullName(method);
+    ASSERT_EQ(enforced->targets.size(), declared->targets.size())
+        << FullName(method);
+    for (size_t i = 0; i < declared->targets.size(); ++i) {
+      EXPECT_EQ(enforced->targets[i].path, declared->targets[i].path);
+      EXPECT_EQ(enforced->targets[i].collection,
+                declared->targets[i].collection);
+      EXPECT_EQ(enforced->targets[i].kind, declared->targets[i].kind);
+    }
   }
-  // And the table names nothing that does not exist.
+  // And the table holds exactly the RPCs that exist.
   std::set<std::string> real;
   for (const MethodDescriptor* method : methods) real.insert(FullName(method));
-  for (const std::string& declared : DeclaredMethods()) {
-    EXPECT_TRUE(real.count(declared)) << declared << " is declared but absent";
-  }
+  const std::vector<std::string> declared = Table().Methods();
+  EXPECT_EQ(std::set<std::string>(declared.begin(), declared.end()), real);
+}
+
+TEST_F(PermissionMatrixTest, EveryServedServicePassesTheStartupCheck) {
+  // What ServiceRuntime runs before serving (SecuredServers starts its
+  // servers with the same check).
+  std::vector<std::string> served(servers_->served().begin(),
+                                  servers_->served().end());
+  EXPECT_TRUE(CheckServedServices(served).ok());
+  served.push_back("chibo.unknown.v1.UnknownService");
+  EXPECT_FALSE(CheckServedServices(served).ok());
 }
 
 TEST_F(PermissionMatrixTest, NoTokenOrForgedTokenIsUnauthenticated) {
   for (const MethodDescriptor* method : AllMethods()) {
-    const Permission* permission = FindPermission(FullName(method));
+    const Permission* permission = Table().Find(FullName(method));
     if (permission == nullptr) continue;
     auto request = RequestAimedAt(method, *permission, servers_->a());
     const std::string before = Snapshot(*servers_);
@@ -283,7 +328,7 @@ TEST_F(PermissionMatrixTest, OutOfScopeCallersAreDeniedAndChangeNothing) {
   const std::string token = servers_->Token(
       "integration", servers_->a().by_collection.at("province"));
   for (const MethodDescriptor* method : AllMethods()) {
-    const Permission* permission = FindPermission(FullName(method));
+    const Permission* permission = Table().Find(FullName(method));
     if (permission == nullptr) continue;
     auto request = RequestAimedAt(method, *permission, servers_->b());
     const std::string before = Snapshot(*servers_);
@@ -320,7 +365,7 @@ TEST_F(PermissionMatrixTest, ReadOnlyRolesCannotWrite) {
   const std::string token =
       servers_->Token("viewer", servers_->a().by_collection.at("province"));
   for (const MethodDescriptor* method : AllMethods()) {
-    const Permission* permission = FindPermission(FullName(method));
+    const Permission* permission = Table().Find(FullName(method));
     if (permission == nullptr) continue;
     if (permission->access != Access::kWrite &&
         permission->access != Access::kBulk) {
@@ -345,14 +390,14 @@ TEST_F(PermissionMatrixTest, InScopeCallersAreNotRefused) {
                    [](const MethodDescriptor* x, const MethodDescriptor* y) {
                      auto rank = [](const MethodDescriptor* m) {
                        if (absl::StartsWith(m->name(), "Delete")) return 2;
-                       const Permission* p = FindPermission(FullName(m));
+                       const Permission* p = Table().Find(FullName(m));
                        return p != nullptr && p->access == Access::kRead ? 0
                                                                          : 1;
                      };
                      return rank(x) < rank(y);
                    });
   for (const MethodDescriptor* method : methods) {
-    const Permission* permission = FindPermission(FullName(method));
+    const Permission* permission = Table().Find(FullName(method));
     if (permission == nullptr) continue;
     auto request = RequestAimedAt(method, *permission, servers_->a());
     if (UnscopedOnly(*permission)) {
