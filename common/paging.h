@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 
 namespace chibo {
 
@@ -14,25 +15,48 @@ namespace chibo {
 absl::StatusOr<int> NormalizePageSize(int32_t page_size, int default_size = 50,
                                       int max_size = 1000);
 
-// Keyset pagination: a token carries the last id returned plus a
-// fingerprint of the request's filters, so a token is rejected when reused
-// with different filters. Opaque to clients (web-safe base64).
+// Keyset pagination: where the next page starts.
 struct PageCursor {
   int64_t after_id = 0;
 };
 
-std::string EncodePageToken(int64_t last_id, absl::string_view filter_key);
+// The tokens of one List call. A token carries the last id returned and a
+// fingerprint of what it was issued for: the method, the collection listed
+// and the request's filters, which are every field of the request except
+// page_size and page_token (AIP-158: the other fields must not change
+// between pages). `resolved` adds what the server derived from the filters
+// and that changes the list too (a defaulted "today"). A token used with any
+// other method, collection or filters is INVALID_ARGUMENT naming page_token.
+// Tokens are opaque to clients (web-safe base64); the fingerprint guards
+// against mixing tokens, it is no secret.
+//
+// Every List handler uses it the same way:
+//   const PageTokens page(call.method, "positions", *request);
+//   ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
+//   ...
+//   if (more) response->set_next_page_token(page.After(last_name));
+class PageTokens {
+ public:
+  PageTokens(absl::string_view method, absl::string_view collection,
+             const google::protobuf::Message& request,
+             absl::string_view resolved = "");
 
-// The token for the page after the resource named `last_name` (the last one
-// returned, "tasks/42" in `collection` "tasks").
-std::string PageTokenAfter(absl::string_view last_name,
-                           absl::string_view collection,
-                           absl::string_view filter_key);
+  // Empty token -> after_id 0. A token that is corrupt or was issued for
+  // another method, collection or filters -> INVALID_ARGUMENT.
+  absl::StatusOr<PageCursor> Decode(absl::string_view token) const;
 
-// Empty token -> after_id 0. A token that is corrupt or was issued for other
-// filters -> INVALID_ARGUMENT naming page_token.
-absl::StatusOr<PageCursor> DecodePageToken(absl::string_view token,
-                                           absl::string_view filter_key);
+  // The token for the page after the row with id `last_id`.
+  std::string After(int64_t last_id) const;
+  // The token for the page after the resource named `last_name` (the last
+  // one returned, "positions/42" in collection "positions").
+  std::string After(absl::string_view last_name) const;
+
+  const std::string& fingerprint() const { return fingerprint_; }
+
+ private:
+  std::string collection_;
+  std::string fingerprint_;
+};
 
 }  // namespace chibo
 

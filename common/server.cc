@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/bad_request.h"
 #include "common/log.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -122,6 +123,13 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
                                ? options.credentials
                                : grpc::InsecureServerCredentials(),
                            &port);
+  // A request that does not parse (invalid UTF-8 in a string field) gets
+  // INVALID_ARGUMENT naming the field instead of gRPC's bare INTERNAL.
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(NewBadRequestInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::string> hosted;
   if (options.check_services) {

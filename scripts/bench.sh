@@ -26,8 +26,10 @@ selects with mariadb-slap, for scale.
 Options:
   --smoke            CI mode: 2 s per target in one run, concurrency 4,
                      0.5 s warmup, no MariaDB baseline; exits 1 if any
-                     call failed, a qps is 0 or a server did not exit
-                     cleanly on SIGTERM
+                     call failed (warm-up included), a qps is 0, a server
+                     logged a problem (an error or warning line, a non-OK
+                     call, a line that is not JSON such as a crash) or did
+                     not exit cleanly on SIGTERM
   --duration=S       measured seconds per target (default 10; "10s" works)
   --concurrency=N    client threads (default 32)
   --warmup=S         unmeasured seconds before each run (default 1)
@@ -206,18 +208,36 @@ wait_port() { # NAME PID PORT_FILE LOG TIMEOUT
   cat "$file"
 }
 
-# Lines of a server's JSON log that are not successful access-log lines:
-# non-OK RPCs and error lines. Prints "N"; the first few go to stderr.
+# Lines of a server's log that show a problem: error and warning lines,
+# access-log lines with a code other than OK, and any line that is not one of
+# our JSON lines (a crash, an abort, gRPC's own error output). The warning
+# that --insecure_dev asks for is expected. Prints "N"; the first few go to
+# stderr.
 log_problems() { # NAME LOG
-  local name="$1" log="$2" count
-  count="$(grep -E '"level":"error"|"code":"[A-Z_]+"' "$log" |
-    grep -v -c '"code":"OK"')" || true
+  local name="$1" log="$2" problems count=0
+  problems="$(awk '
+    /^$/ { next }
+    !/^\{"ts":/ { print; next }
+    /"msg":"INSECURE: --insecure_dev/ { next }
+    /"level":"(error|warning)"/ { print; next }
+    /"code":"[A-Z_]+"/ && !/"code":"OK"/ { print }
+  ' "$log")"
+  [[ -z "$problems" ]] || count="$(wc -l <<<"$problems")"
   if ((count > 0)); then
     chibo_warn "$name logged $count problem line(s); first ones:"
-    grep -E '"level":"error"|"code":"[A-Z_]+"' "$log" |
-      grep -v '"code":"OK"' | head -n 3 >&2
+    head -n 3 <<<"$problems" >&2
   fi
   echo "$count"
+}
+
+# The calls that failed during the warm-ups of the given loadgen results.
+warmup_errors() { # JSON...
+  local line total=0 n
+  for line in "$@"; do
+    n="$(json_field "$line" warmup_errors)"
+    total=$((total + ${n:-0}))
+  done
+  echo "$total"
 }
 
 # CPU time (user + system) PID has used so far, in clock ticks.
@@ -595,6 +615,13 @@ main() {
   # ------------------------------------------------------------ verdict
   ((e_err == 0)) || fail "echo: $e_err call(s) failed ($e_codes)"
   ((r_err == 0)) || fail "registry: $r_err call(s) failed ($r_codes)"
+  local e_warm r_warm
+  e_warm="$(warmup_errors "${echo_results[@]}")"
+  r_warm="$(warmup_errors "${registry_results[@]}")"
+  ((e_warm == 0)) || fail "echo: $e_warm call(s) failed during the warm-up"
+  ((r_warm == 0)) || fail "registry: $r_warm call(s) failed during the warm-up"
+  ((echo_problems == 0)) || fail "chibo-echo-server logged $echo_problems problem line(s)"
+  ((registry_problems == 0)) || fail "chibo-registry logged $registry_problems problem line(s)"
   awk -v q="$e_qps" 'BEGIN {exit !(q > 0)}' || fail "echo qps is 0"
   awk -v q="$r_qps" 'BEGIN {exit !(q > 0)}' || fail "registry qps is 0"
   if ((${#FAILURES[@]} > 0)); then

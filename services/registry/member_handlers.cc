@@ -65,17 +65,14 @@ grpc::Status RegistryServiceImpl::ListMembers(
         filter.exact_query = request->query();
         filter.today = TodayInVietnam();
         ASSIGN_OR_RETURN(filter.limit, NormalizePageSize(request->page_size()));
-        const std::string filter_key = absl::StrCat(
-            filter.cell_id, "|", filter.ancestor_id, "|", request->query());
-        ASSIGN_OR_RETURN(PageCursor cursor,
-                         DecodePageToken(request->page_token(), filter_key));
+        const PageTokens page(call.method, "members", *request);
+        ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
         filter.after_id = cursor.after_id;
         bool more = false;
         RETURN_IF_ERROR(store_->ListMembers(call, filter, response, &more));
         if (more) {
-          response->set_next_page_token(EncodePageToken(
-              *MemberId(response->members().rbegin()->name(), "name"),
-              filter_key));
+          response->set_next_page_token(page.After(
+              *MemberId(response->members().rbegin()->name(), "name")));
         }
         return absl::OkStatus();
       });
@@ -206,18 +203,17 @@ grpc::Status RegistryServiceImpl::ListCellMembers(
         }
         ASSIGN_OR_RETURN(const int limit,
                          NormalizePageSize(request->page_size(), 200, 1000));
-        const std::string filter_key = absl::StrCat(
-            cell_id, "|", FormatDate(as_of), "|", request->filter());
-        ASSIGN_OR_RETURN(PageCursor cursor,
-                         DecodePageToken(request->page_token(), filter_key));
+        // as_of_date defaults to today: a token ends with its day.
+        const PageTokens page(call.method, "members", *request,
+                              FormatDate(as_of));
+        ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
         bool more = false;
         RETURN_IF_ERROR(store_->ListCellMembers(
             call, cell_id, as_of, StatusSetFor(request->filter()),
             cursor.after_id, limit, response, &more));
         if (more) {
-          response->set_next_page_token(EncodePageToken(
-              *MemberId(response->members().rbegin()->member(), "member"),
-              filter_key));
+          response->set_next_page_token(page.After(
+              *MemberId(response->members().rbegin()->member(), "member")));
         }
         return absl::OkStatus();
       });

@@ -84,19 +84,17 @@ grpc::Status RegistryServiceImpl::ListOrganizations(
             filter.as_of,
             ParseDateOr(request->as_of_date(), "as_of_date", TodayInVietnam()));
         ASSIGN_OR_RETURN(filter.limit, NormalizePageSize(request->page_size()));
-        const std::string filter_key = absl::StrCat(
-            filter.parent_id, "|", filter.ancestor_id, "|", filter.level_set,
-            "|", request->query(), "|", FormatDate(filter.as_of));
-        ASSIGN_OR_RETURN(PageCursor cursor,
-                         DecodePageToken(request->page_token(), filter_key));
+        // as_of_date defaults to today: a token ends with its day.
+        const PageTokens page(call.method, "organizations", *request,
+                              FormatDate(filter.as_of));
+        ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
         filter.after_id = cursor.after_id;
         bool more = false;
         RETURN_IF_ERROR(
             store_->ListOrganizations(call, filter, response, &more));
         if (more) {
-          const std::string& last = response->organizations().rbegin()->name();
-          response->set_next_page_token(EncodePageToken(
-              *ParseResourceId(last, "organizations", "name"), filter_key));
+          response->set_next_page_token(
+              page.After(response->organizations().rbegin()->name()));
         }
         return absl::OkStatus();
       });

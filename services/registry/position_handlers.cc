@@ -74,16 +74,14 @@ grpc::Status RegistryServiceImpl::ListPositions(
                          OptionalDay(request->as_of_date(), "as_of_date"));
         ASSIGN_OR_RETURN(const int limit,
                          NormalizePageSize(request->page_size()));
-        const std::string filter_key =
-            absl::StrCat(org_id, "|", request->as_of_date());
-        ASSIGN_OR_RETURN(PageCursor cursor,
-                         DecodePageToken(request->page_token(), filter_key));
+        const PageTokens page(call.method, "positions", *request);
+        ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
         bool more = false;
         RETURN_IF_ERROR(store_->ListPositions(
             call, org_id, as_of, cursor.after_id, limit, response, &more));
         if (more) {
-          response->set_next_page_token(PageTokenAfter(
-              response->positions().rbegin()->name(), "positions", filter_key));
+          response->set_next_page_token(
+              page.After(response->positions().rbegin()->name()));
         }
         return absl::OkStatus();
       });
@@ -143,17 +141,15 @@ grpc::Status RegistryServiceImpl::ListCadres(
                          OptionalDay(request->as_of_date(), "as_of_date"));
         ASSIGN_OR_RETURN(const int limit,
                          NormalizePageSize(request->page_size()));
-        const std::string filter_key =
-            absl::StrCat(committee_id, "|", request->as_of_date());
-        ASSIGN_OR_RETURN(PageCursor cursor,
-                         DecodePageToken(request->page_token(), filter_key));
+        const PageTokens page(call.method, "cadres", *request);
+        ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
         bool more = false;
         RETURN_IF_ERROR(store_->ListCadres(call, committee_id, as_of,
                                            cursor.after_id, limit, response,
                                            &more));
         if (more) {
-          response->set_next_page_token(PageTokenAfter(
-              response->cadres().rbegin()->name(), "cadres", filter_key));
+          response->set_next_page_token(
+              page.After(response->cadres().rbegin()->name()));
         }
         return absl::OkStatus();
       });

@@ -82,10 +82,11 @@ grpc::Status SchedulingServiceImpl::ListMeetings(
                                     kMaxListDays, &from, &to));
         ASSIGN_OR_RETURN(const int limit,
                          NormalizePageSize(request->page_size()));
-        const std::string filter_key = absl::StrCat(
-            "meetings|", org_id, "|", FormatDate(from), "|", FormatDate(to));
-        ASSIGN_OR_RETURN(PageCursor cursor,
-                         DecodePageToken(request->page_token(), filter_key));
+        // Pages go by cell: the cursor is the last cell served.
+        const PageTokens page(
+            call.method, "meetings", *request,
+            absl::StrCat(FormatDate(from), "|", FormatDate(to)));
+        ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
         ASSIGN_OR_RETURN(std::vector<OrgInfo> cells,
                          directory_->CellsUnder(call, org_id, "organization"));
         ASSIGN_OR_RETURN(LoadedHolidays holidays, LoadHolidays(call, from, to));
@@ -95,8 +96,7 @@ grpc::Status SchedulingServiceImpl::ListMeetings(
         for (const OrgInfo& cell : cells) {
           if (cell.id <= cursor.after_id) continue;
           if (served == limit) {
-            response->set_next_page_token(
-                EncodePageToken(last_served, filter_key));
+            response->set_next_page_token(page.After(last_served));
             break;
           }
           ++served;
@@ -190,17 +190,15 @@ grpc::Status SchedulingServiceImpl::ListTasks(
             ParseResourceId(request->cell(), "organizations", "cell"));
         ASSIGN_OR_RETURN(const int limit,
                          NormalizePageSize(request->page_size()));
-        const std::string filter_key =
-            absl::StrCat("tasks|", cell_id, "|", request->open_only());
-        ASSIGN_OR_RETURN(PageCursor cursor,
-                         DecodePageToken(request->page_token(), filter_key));
+        const PageTokens page(call.method, "tasks", *request);
+        ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
         bool more = false;
         RETURN_IF_ERROR(store_->ListTasks(call, cell_id, request->open_only(),
                                           cursor.after_id, limit, response,
                                           &more));
         if (more) {
-          response->set_next_page_token(PageTokenAfter(
-              response->tasks().rbegin()->name(), "tasks", filter_key));
+          response->set_next_page_token(
+              page.After(response->tasks().rbegin()->name()));
         }
         return absl::OkStatus();
       });

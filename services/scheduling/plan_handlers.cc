@@ -69,10 +69,8 @@ grpc::Status SchedulingServiceImpl::ListTopics(
         RETURN_IF_ERROR(CheckYear(request->year(), "year"));
         ASSIGN_OR_RETURN(const int limit,
                          NormalizePageSize(request->page_size()));
-        const std::string filter_key =
-            absl::StrCat("topics|", org_id, "|", request->year());
-        ASSIGN_OR_RETURN(PageCursor cursor,
-                         DecodePageToken(request->page_token(), filter_key));
+        const PageTokens page(call.method, "topics", *request);
+        ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
         ASSIGN_OR_RETURN(OrgInfo org,
                          directory_->Get(call, org_id, "organization"));
         // A cell's plan includes what the committees above it mandated.
@@ -87,8 +85,8 @@ grpc::Status SchedulingServiceImpl::ListTopics(
           *response->add_topics() = std::move(topic);
         }
         if (more) {
-          response->set_next_page_token(PageTokenAfter(
-              response->topics().rbegin()->name(), "topics", filter_key));
+          response->set_next_page_token(
+              page.After(response->topics().rbegin()->name()));
         }
         return absl::OkStatus();
       });

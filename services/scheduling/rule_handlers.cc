@@ -107,15 +107,14 @@ grpc::Status SchedulingServiceImpl::ListMeetingRules(
                                          "organizations", "organization"));
         ASSIGN_OR_RETURN(const int limit,
                          NormalizePageSize(request->page_size()));
-        const std::string filter_key = absl::StrCat("rules|", org_id);
-        ASSIGN_OR_RETURN(PageCursor cursor,
-                         DecodePageToken(request->page_token(), filter_key));
+        const PageTokens page(call.method, "meetingRules", *request);
+        ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
         bool more = false;
         RETURN_IF_ERROR(store_->ListRules(call, org_id, cursor.after_id, limit,
                                           response, &more));
         if (more) {
-          response->set_next_page_token(PageTokenAfter(
-              response->rules().rbegin()->name(), "meetingRules", filter_key));
+          response->set_next_page_token(
+              page.After(response->rules().rbegin()->name()));
         }
         return absl::OkStatus();
       });

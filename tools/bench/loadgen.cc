@@ -29,12 +29,14 @@
 // connection rather than all of them sharing one.
 //
 // A call is an error when its gRPC status is not OK. Calls that start during
-// --warmup are not counted. The result is one JSON line on stdout:
+// --warmup are not measured, but their errors are counted apart. The result
+// is one JSON line on stdout:
 //   {"method","calls","errors","error_codes":{"NOT_FOUND":3},"seconds",
-//    "qps","p50_ms","p90_ms","p99_ms","max_ms"}
+//    "qps","p50_ms","p90_ms","p99_ms","max_ms","warmup_errors"}
 // where calls counts every completed call, qps counts OK calls only (an error
 // storm cannot look fast) and the latency percentiles cover every call. The
-// first message of each error code goes to stderr. Exit status: 0 after a
+// first message of each error code goes to stderr, and so does the first
+// warm-up error. Exit status: 0 after a
 // run (even with errors), 2 on bad arguments.
 
 #include <algorithm>
@@ -355,6 +357,8 @@ struct ThreadResult {
   std::map<int, int64_t> error_codes;
   std::map<int, std::string> first_error;
   Clock::time_point last_finish{};
+  int64_t warmup_errors = 0;
+  std::string first_warmup_error;
 };
 
 void RunWorker(const Options& options, std::shared_ptr<grpc::Channel> channel,
@@ -405,7 +409,13 @@ void RunWorker(const Options& options, std::shared_ptr<grpc::Channel> channel,
       break;
     }
     const Clock::time_point finish = Clock::now();
-    if (start < measure_start) continue;  // warmup
+    if (start < measure_start) {  // warmup: not measured, errors counted
+      if (!status.ok() && result->warmup_errors++ == 0) {
+        result->first_warmup_error = absl::StrCat(CodeName(status.error_code()),
+                                                  ": ", status.error_message());
+      }
+      continue;
+    }
     result->latencies_ns.push_back(
         std::chrono::duration_cast<std::chrono::nanoseconds>(finish - start)
             .count());
@@ -496,7 +506,13 @@ int Main(int argc, char** argv) {
   std::map<int, int64_t> error_codes;
   std::map<int, std::string> first_error;
   Clock::time_point last_finish = measure_start;
+  int64_t warmup_errors = 0;
+  std::string first_warmup_error;
   for (const ThreadResult& result : results) {
+    warmup_errors += result.warmup_errors;
+    if (first_warmup_error.empty()) {
+      first_warmup_error = result.first_warmup_error;
+    }
     latencies.insert(latencies.end(), result.latencies_ns.begin(),
                      result.latencies_ns.end());
     errors += result.errors;
@@ -524,6 +540,12 @@ int Main(int argc, char** argv) {
         static_cast<long long>(error_codes[code]), message.c_str());
   }
 
+  if (warmup_errors > 0) {
+    std::fprintf(stderr, "chibo-loadgen: warmup errors x%lld, first: %s\n",
+                 static_cast<long long>(warmup_errors),
+                 first_warmup_error.c_str());
+  }
+
   std::string codes_json = "{";
   bool first = true;
   for (const auto& [code, count] : error_codes) {
@@ -537,11 +559,12 @@ int Main(int argc, char** argv) {
   std::printf(
       "{\"method\":%s,\"calls\":%lld,\"errors\":%lld,\"error_codes\":%s,"
       "\"seconds\":%.3f,\"qps\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
-      "\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+      "\"p99_ms\":%.3f,\"max_ms\":%.3f,\"warmup_errors\":%lld}\n",
       JsonString(options.method).c_str(), static_cast<long long>(calls),
       static_cast<long long>(errors), codes_json.c_str(), seconds, qps,
       Percentile(latencies, 0.50), Percentile(latencies, 0.90),
-      Percentile(latencies, 0.99), Percentile(latencies, 1.0));
+      Percentile(latencies, 0.99), Percentile(latencies, 1.0),
+      static_cast<long long>(warmup_errors));
   std::fflush(stdout);
   return 0;
 }

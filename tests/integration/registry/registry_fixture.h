@@ -43,6 +43,8 @@ class RegistryTest : public ::testing::Test {
   static v1::RegistryService::Stub& stub() { return *stub_; }
   static feed::v1::ChangeFeedService::Stub& feed() { return *feed_stub_; }
   static testing::TestDatabase& db() { return *db_; }
+  // For tests that talk to the server below the generated stubs.
+  static int port() { return server_->port(); }
 
  private:
   static std::unique_ptr<testing::TestDatabase> db_;

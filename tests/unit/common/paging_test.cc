@@ -1,9 +1,27 @@
 #include "common/paging.h"
 
+#include <string>
+
+#include "chibo/registry/v1/registry.pb.h"
 #include "gtest/gtest.h"
 
 namespace chibo {
 namespace {
+
+constexpr char kPositions[] = "chibo.registry.v1.RegistryService/ListPositions";
+constexpr char kCadres[] = "chibo.registry.v1.RegistryService/ListCadres";
+
+registry::v1::ListPositionsRequest Positions(const std::string& org) {
+  registry::v1::ListPositionsRequest request;
+  request.set_organization(org);
+  request.set_as_of_date("2026-01-01");
+  return request;
+}
+
+void ExpectBadToken(const absl::Status& status) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(status.message().rfind("page_token: ", 0), 0u) << status;
+}
 
 TEST(PageSize, DefaultsClampsAndRejectsNegative) {
   EXPECT_EQ(*NormalizePageSize(0), 50);
@@ -13,27 +31,93 @@ TEST(PageSize, DefaultsClampsAndRejectsNegative) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(PageToken, RoundTrips) {
-  const std::string token = EncodePageToken(42, "parent=1");
-  auto cursor = DecodePageToken(token, "parent=1");
-  ASSERT_TRUE(cursor.ok());
+TEST(PageTokens, RoundTripsByIdAndByName) {
+  const PageTokens page(kPositions, "positions", Positions("organizations/1"));
+  auto cursor = page.Decode(page.After(42));
+  ASSERT_TRUE(cursor.ok()) << cursor.status();
   EXPECT_EQ(cursor->after_id, 42);
+  cursor = page.Decode(page.After("positions/77"));
+  ASSERT_TRUE(cursor.ok()) << cursor.status();
+  EXPECT_EQ(cursor->after_id, 77);
 }
 
-TEST(PageToken, EmptyStartsAtTheBeginning) {
-  EXPECT_EQ(DecodePageToken("", "x")->after_id, 0);
+TEST(PageTokens, EmptyStartsAtTheBeginning) {
+  const PageTokens page(kPositions, "positions", Positions("organizations/1"));
+  EXPECT_EQ(page.Decode("")->after_id, 0);
 }
 
-TEST(PageToken, RejectsOtherFiltersAndGarbage) {
-  const std::string token = EncodePageToken(42, "parent=1");
+TEST(PageTokens, PageSizeAndPageTokenAreNotFilters) {
+  registry::v1::ListPositionsRequest first = Positions("organizations/1");
+  const std::string token =
+      PageTokens(kPositions, "positions", first).After(10);
+  registry::v1::ListPositionsRequest next = first;
+  next.set_page_size(7);
+  next.set_page_token(token);
+  const PageTokens page(kPositions, "positions", next);
+  auto cursor = page.Decode(next.page_token());
+  ASSERT_TRUE(cursor.ok()) << cursor.status();
+  EXPECT_EQ(cursor->after_id, 10);
+}
+
+TEST(PageTokens, BoundToTheMethod) {
+  // Same committee, same as_of_date: only the method differs.
+  registry::v1::ListCadresRequest cadres;
+  cadres.set_committee("organizations/1");
+  cadres.set_as_of_date("2026-01-01");
+  const std::string token =
+      PageTokens(kPositions, "positions", Positions("organizations/1"))
+          .After(10);
+  ExpectBadToken(PageTokens(kCadres, "cadres", cadres).Decode(token).status());
+}
+
+TEST(PageTokens, BoundToTheCollection) {
+  const registry::v1::ListPositionsRequest request =
+      Positions("organizations/1");
+  const std::string token =
+      PageTokens(kPositions, "positions", request).After(10);
+  ExpectBadToken(
+      PageTokens(kPositions, "cadres", request).Decode(token).status());
+}
+
+TEST(PageTokens, BoundToEveryFilter) {
+  const registry::v1::ListPositionsRequest request =
+      Positions("organizations/1");
+  const std::string token =
+      PageTokens(kPositions, "positions", request).After(10);
+  ExpectBadToken(
+      PageTokens(kPositions, "positions", Positions("organizations/2"))
+          .Decode(token)
+          .status());
+  registry::v1::ListPositionsRequest other_day = request;
+  other_day.set_as_of_date("2026-01-02");
+  ExpectBadToken(
+      PageTokens(kPositions, "positions", other_day).Decode(token).status());
+  registry::v1::ListPositionsRequest no_day = request;
+  no_day.clear_as_of_date();
+  ExpectBadToken(
+      PageTokens(kPositions, "positions", no_day).Decode(token).status());
+}
+
+TEST(PageTokens, BoundToWhatTheServerResolved) {
+  const registry::v1::ListPositionsRequest request =
+      Positions("organizations/1");
+  const std::string token =
+      PageTokens(kPositions, "positions", request, "2026-01-01").After(10);
+  EXPECT_TRUE(PageTokens(kPositions, "positions", request, "2026-01-01")
+                  .Decode(token)
+                  .ok());
+  ExpectBadToken(PageTokens(kPositions, "positions", request, "2026-01-02")
+                     .Decode(token)
+                     .status());
+}
+
+TEST(PageTokens, RejectsGarbage) {
+  const PageTokens page(kPositions, "positions", Positions("organizations/1"));
   for (const std::string& bad :
-       {DecodePageToken(token, "parent=2").status().ToString(),
-        DecodePageToken("not-a-token", "parent=1").status().ToString(),
-        DecodePageToken(std::string(300, 'a'), "parent=1")
-            .status()
-            .ToString()}) {
-    EXPECT_NE(bad.find("INVALID_ARGUMENT"), std::string::npos) << bad;
-    EXPECT_NE(bad.find("page_token"), std::string::npos) << bad;
+       {std::string("not-a-token"), std::string(300, 'a'),
+        std::string("cDE6NDI6MTIz"),  // "p1:42:123", the old format
+        page.After(10).substr(1)}) {
+    ExpectBadToken(page.Decode(bad).status());
   }
 }
 
