@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -13,37 +12,28 @@
 #include "chibo/feed/v1/feed.grpc.pb.h"
 #include "chibo/registry/v1/registry.grpc.pb.h"
 #include "common/auth/service_identity.h"
+#include "common/peer_client.h"
 #include "common/rpc.h"
 
 namespace chibo {
 
-// How a service asks the registry the questions it needs at write time
-// ("is this a cell?", "who are its members on that day?"). Every call runs
-// as the service's own identity on behalf of the original caller, within
-// the caller's deadline; UNAVAILABLE is retried a few times with a short
-// backoff and then returned as UNAVAILABLE ("registry unavailable: ..."),
-// so writes that need the registry fail fast while it is down. An attempt
-// the registry leaves unanswered is not retried (a hung peer will not answer
-// the next one either) and opens the circuit for a few seconds; running out
-// of the caller's own deadline is DEADLINE_EXCEEDED and opens nothing.
+// The questions a service asks the registry at write time ("is this a
+// cell?", "who are its members on that day?"), typed. A thin wrapper over
+// a PeerClient, which does the retries, the circuit breaker, the deadlines
+// and the service identity (see common/peer_client.h): UNAVAILABLE
+// "registry unavailable: ..." while the registry is down, so writes that
+// need it fail fast.
 class RegistryClient {
  public:
-  struct Options {
-    int attempts = 3;
-    absl::Duration attempt_timeout = absl::Seconds(2);
-    absl::Duration backoff = absl::Milliseconds(50);
-    // After the registry failed to answer, calls fail at once for this
-    // long instead of each waiting out its deadline (a circuit breaker):
-    // callers with a local fallback answer quickly while it is down.
-    absl::Duration open_circuit_for = absl::Seconds(3);
-  };
+  using Options = PeerClientOptions;
 
-  // `identity` may be null (--insecure_dev): calls then carry no token.
+  // Over the runtime's peer client for the registry (not owned).
+  explicit RegistryClient(PeerClient* peer);
+  // With its own peer client on `channel`; `identity` may be null
+  // (--insecure_dev): calls then carry no token.
   RegistryClient(std::shared_ptr<grpc::Channel> channel,
-                 const auth::ServiceIdentity* identity, Options options);
-  RegistryClient(std::shared_ptr<grpc::Channel> channel,
-                 const auth::ServiceIdentity* identity)
-      : RegistryClient(std::move(channel), identity, Options()) {}
+                 const auth::ServiceIdentity* identity,
+                 Options options = Options());
 
   // The path from the province root down to `organization` on `as_of`.
   absl::StatusOr<registry::v1::OrganizationAncestry> Ancestry(
@@ -63,19 +53,17 @@ class RegistryClient {
 
   // A call context for work the service does by itself (cache refreshes):
   // the service's own subject and a deadline `timeout` from now.
-  CallContext BackgroundCall(absl::Duration timeout) const;
+  CallContext BackgroundCall(absl::Duration timeout) const {
+    return peer_->BackgroundCall(timeout);
+  }
+
+  PeerClient& peer() const { return *peer_; }
 
  private:
-  template <typename Request, typename Response, typename Method>
-  absl::Status Invoke(const CallContext& call, const Request& request,
-                      Response* response, Method method) const;
-
+  std::unique_ptr<PeerClient> owned_;
+  PeerClient* peer_;
   std::unique_ptr<registry::v1::RegistryService::Stub> registry_;
   std::unique_ptr<feed::v1::ChangeFeedService::Stub> feed_;
-  const auth::ServiceIdentity* identity_;
-  Options options_;
-  mutable std::mutex mu_;
-  mutable absl::Time circuit_open_until_ = absl::InfinitePast();
 };
 
 }  // namespace chibo

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/flags/flag.h"
@@ -14,8 +15,10 @@
 #include "common/flags.h"
 #include "common/idempotency.h"
 #include "common/log.h"
+#include "common/peer_flags.h"
 #include "common/periodic_task.h"
 #include "common/server.h"
+#include "common/status_macros.h"
 #include "common/tree_view_feed.h"
 
 ABSL_FLAG(std::string, auth_keys_file, "",
@@ -29,9 +32,6 @@ ABSL_FLAG(std::string, tls_cert_file, "",
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for TLS.");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA that signs client certificates (mTLS).");
-ABSL_FLAG(std::string, registry_address, "",
-          "host:port of the registry, for services that ask it (scheduling, "
-          "supervision, evaluation).");
 ABSL_FLAG(absl::Duration, idempotency_key_retention, absl::Hours(7 * 24),
           "How long a request_id is remembered (a retry within it returns "
           "the first result; after it, the request is written again), e.g. "
@@ -53,6 +53,23 @@ bool IsDirectory(const std::string& path) {
   return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
 }
 
+bool Lists(const ServiceDefinition& service, absl::string_view peer) {
+  return std::find(service.peers.begin(), service.peers.end(), peer) !=
+         service.peers.end();
+}
+
+// A definition that cannot work is a programming error: refuse to start.
+absl::Status CheckDefinition(const ServiceDefinition& service) {
+  for (const std::string& peer : service.peers) {
+    RETURN_IF_ERROR(PeerConfigFromFlags(peer).status());
+  }
+  if (service.tree_view && !Lists(service, "registry")) {
+    return absl::InvalidArgumentError(
+        "tree_view needs \"registry\" in peers (the tree is the registry's)");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::unique_ptr<ServiceRuntime> ServiceRuntime::Init(
@@ -65,6 +82,12 @@ std::unique_ptr<ServiceRuntime> ServiceRuntime::Init(
                    "CHIBO_<FLAG IN CAPITALS>.")
           .c_str());
   std::unique_ptr<ServiceRuntime> runtime(new ServiceRuntime());
+  absl::Status definition = CheckDefinition(service);
+  if (!definition.ok()) {
+    Log(LogLevel::kError, "bad service definition",
+        {{"error", definition.message()}});
+    return nullptr;
+  }
 
   absl::StatusOr<MysqlOptions> mysql = MysqlOptionsFromFlags();
   if (!mysql.ok()) {
@@ -84,6 +107,13 @@ std::unique_ptr<ServiceRuntime> ServiceRuntime::Init(
     std::vector<Migration> all = CommonMigrations();
     all.insert(all.end(), service.migrations->begin(),
                service.migrations->end());
+    // After the service's own: scheduling's 0001 created known_organizations
+    // before the tree view moved into common/ (tree_view/0001 is then a
+    // no-op), so a service migration cannot rely on the tree view's tables.
+    if (service.tree_view) {
+      all.insert(all.end(), TreeViewMigrations().begin(),
+                 TreeViewMigrations().end());
+    }
     absl::Status migrated = ApplyMigrations(*runtime->pool_, all);
     if (!migrated.ok()) {
       Log(LogLevel::kError, "migration failed",
@@ -130,9 +160,7 @@ bool ServiceRuntime::InitSecurity(const ServiceDefinition& service) {
         "--insecure_dev for local development only)");
     return false;
   }
-  if (service.uses_registry && !InitRegistryClient(service, keys)) {
-    return false;
-  }
+  if (!InitPeers(service, keys)) return false;
 
   std::function<bool(const Caller&, int64_t)> visible;
   if (keys) {
@@ -175,24 +203,52 @@ bool ServiceRuntime::InitSecurity(const ServiceDefinition& service) {
   return true;
 }
 
-bool ServiceRuntime::InitRegistryClient(
-    const ServiceDefinition& service, const std::optional<auth::KeySet>& keys) {
-  const std::string address = absl::GetFlag(FLAGS_registry_address);
-  if (address.empty()) {
-    Log(LogLevel::kError,
-        absl::StrCat("chibo-", service.name,
-                     " needs --registry_address (host:port of the registry)"));
-    return false;
+bool ServiceRuntime::InitPeers(const ServiceDefinition& service,
+                               const std::optional<auth::KeySet>& keys) {
+  for (const std::string& name : KnownPeers()) {
+    auto config = PeerConfigFromFlags(name);
+    if (!Lists(service, name) && config.ok() && !config->address.empty()) {
+      Log(LogLevel::kWarning,
+          absl::StrCat("--", name, "_address ignored: chibo-", service.name,
+                       " does not call ", name));
+    }
   }
+  if (service.peers.empty()) return true;
   if (keys) {
     identity_ = std::make_unique<auth::ServiceIdentity>(service.name, *keys);
   }
-  // Plaintext between pods; the bearer token carries the identity. The
-  // channel connects lazily, so the registry may start after us.
-  registry_ = std::make_unique<RegistryClient>(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
-      identity_.get());
-  Log(LogLevel::kInfo, "registry client", {{"address", address}});
+  for (const std::string& name : service.peers) {
+    const PeerConfig config = *PeerConfigFromFlags(name);  // CheckDefinition
+    if (config.address.empty()) {
+      Log(LogLevel::kError,
+          absl::StrCat("chibo-", service.name, " needs --", name,
+                       "_address (host:port of ", name, ")"));
+      return false;
+    }
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        MakePeerChannel(config);
+    if (!channel.ok()) {
+      Log(LogLevel::kError, "bad peer configuration",
+          {{"peer", name}, {"error", channel.status().message()}});
+      return false;
+    }
+    // The channel connects lazily, so the peer may start after us. Without
+    // TLS to the peer the bearer token still carries the identity.
+    peers_[name] = std::make_unique<PeerClient>(name, *std::move(channel),
+                                                identity_.get());
+    Log(LogLevel::kInfo, "peer client",
+        {{"peer", name},
+         {"address", config.address},
+         {"tls", config.tls.ca_file.empty()     ? "off"
+                 : config.tls.cert_file.empty() ? "tls"
+                                                : "mtls"}});
+  }
+  if (PeerClient* registry = peer("registry")) {
+    registry_ = std::make_unique<RegistryClient>(registry);
+  }
+  if (service.tree_view) {
+    tree_view_ = std::make_unique<TreeView>(pool_.get(), registry_.get());
+  }
   return true;
 }
 
@@ -214,7 +270,7 @@ void ServiceRuntime::StartBackgroundWork(const ServiceDefinition& service) {
         return false;
       },
       absl::GetFlag(FLAGS_idempotency_prune_interval));
-  if (service.uses_registry && registry_ != nullptr) {
+  if (service.tree_view && registry_ != nullptr) {
     // The remembered tree follows the registry's feed durably: one replica
     // applies it, the cursor survives restarts (common/feed_consumer.h).
     RegistryClient* registry = registry_.get();
@@ -233,6 +289,11 @@ void ServiceRuntime::StartBackgroundWork(const ServiceDefinition& service) {
         ForgetChangedOrganizations(), options);
     tree_consumer_->Start();
   }
+}
+
+PeerClient* ServiceRuntime::peer(absl::string_view name) {
+  auto it = peers_.find(name);
+  return it == peers_.end() ? nullptr : it->second.get();
 }
 
 ServiceRuntime::~ServiceRuntime() = default;

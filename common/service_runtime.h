@@ -2,11 +2,13 @@
 #define CHIBO_COMMON_SERVICE_RUNTIME_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "common/auth/key_set.h"
 #include "common/auth/scope_oracle.h"
 #include "common/auth/service_identity.h"
@@ -15,9 +17,11 @@
 #include "common/feed_consumer.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
+#include "common/peer_client.h"
 #include "common/periodic_task.h"
 #include "common/registry_client.h"
 #include "common/rpc.h"
+#include "common/tree_view.h"
 #include "grpcpp/grpcpp.h"
 
 namespace chibo {
@@ -28,8 +32,15 @@ class ServiceRuntime;
 struct ServiceDefinition {
   std::string name;  // "registry"
   const std::vector<Migration>* migrations = nullptr;
-  // Asks the registry (--registry_address): registry() is then set.
-  bool uses_registry = false;
+  // The chibo services it calls, from KnownPeers() (common/peer_flags.h):
+  // {"registry"}. Each gets --<peer>_address (required) and the TLS flags
+  // --<peer>_tls_{ca_file,cert_file,key_file,server_name}; peer(name) is
+  // then set, and registry() when "registry" is listed.
+  std::vector<std::string> peers;
+  // The organisation-tree view for scope checks outside the registry
+  // (common/tree_view.h): tree_view() is then set and known_organizations
+  // migrated. Needs "registry" in peers.
+  bool tree_view = false;
   // Answers scope checks about the organisation tree.
   std::function<std::unique_ptr<auth::ScopeOracle>(ServiceRuntime&)>
       make_oracle;
@@ -54,8 +65,12 @@ class ServiceRuntime {
 
   MysqlPool& pool() { return *pool_; }
   const RpcGate& gate() const { return *gate_; }
-  // Null unless the service definition uses_registry.
+  // The client of a peer the definition lists, else null.
+  PeerClient* peer(absl::string_view name);
+  // Null unless the definition lists the "registry" peer.
   RegistryClient* registry() { return registry_.get(); }
+  // Null unless the definition has tree_view.
+  TreeView* tree_view() { return tree_view_.get(); }
 
   // Serves `services` plus the change feed until SIGTERM/SIGINT, then
   // drains. Returns the process exit code.
@@ -66,12 +81,14 @@ class ServiceRuntime {
   bool InitSecurity(const ServiceDefinition& service);
   // Idempotency-key pruning, and the durable consumers of peers' feeds.
   void StartBackgroundWork(const ServiceDefinition& service);
-  bool InitRegistryClient(const ServiceDefinition& service,
-                          const std::optional<auth::KeySet>& keys);
+  bool InitPeers(const ServiceDefinition& service,
+                 const std::optional<auth::KeySet>& keys);
 
   std::unique_ptr<MysqlPool> pool_;
   std::unique_ptr<auth::ServiceIdentity> identity_;
+  std::map<std::string, std::unique_ptr<PeerClient>, std::less<>> peers_;
   std::unique_ptr<RegistryClient> registry_;
+  std::unique_ptr<TreeView> tree_view_;
   std::unique_ptr<auth::CachedScopeOracle> oracle_;
   std::unique_ptr<ChangeFollower> tree_follower_;
   std::unique_ptr<PeriodicTask> key_pruner_;

@@ -15,11 +15,12 @@ bool ChangesTheTree(const feed::v1::Change& change) {
 
 FeedConsumer::Apply ForgetChangedOrganizations() {
   return [](DbConnection& db, const feed::v1::Change& change) -> absl::Status {
-    if (!absl::StartsWith(change.resource(), "organizations/")) {
-      return absl::OkStatus();
-    }
+    // Only a move or a deletion changes an ancestry; the rows forgotten
+    // then differ from the registry's next answer, so the tree view writes
+    // them again (it skips rows it believes unchanged).
+    if (!ChangesTheTree(change)) return absl::OkStatus();
     const int64_t id = OrganizationIdOf(change);
-    if (id <= 0 || change.action() == "created") return absl::OkStatus();
+    if (id <= 0) return absl::OkStatus();
     // ancestry is "/root/.../id/": the organisation and its subtree.
     sql::PreparedStatement& forget =
         db.Prepare("DELETE FROM known_organizations WHERE ancestry LIKE ?");

@@ -7,12 +7,12 @@
 namespace chibo {
 
 // True for the registry changes that can alter where an organisation sits
-// (its ancestors) or what is remembered of it.
+// (its ancestors): moves and deletions.
 bool ChangesTheTree(const feed::v1::Change& change);
 
 // Applies the registry's feed to this service's known_organizations (the
-// tree remembered for scope checks while the registry is down): a moved,
-// updated or deleted organisation is forgotten with everything under it,
+// tree remembered for scope checks while the registry is down): a moved
+// or deleted organisation is forgotten with everything under it,
 // so the next look-up asks the registry again instead of trusting a stale
 // ancestry. Runs inside the FeedConsumer's transaction.
 FeedConsumer::Apply ForgetChangedOrganizations();

@@ -17,21 +17,21 @@ int main(int argc, char** argv) {
   chibo::ServiceDefinition definition;
   definition.name = "scheduling";
   definition.migrations = &chibo::SchedulingMigrations();
-  definition.uses_registry = true;
+  definition.peers = {"registry"};
+  definition.tree_view = true;
   definition.make_oracle = [](chibo::ServiceRuntime& runtime) {
     return std::make_unique<chibo::scheduling::SchedulingScopeOracle>(
-        &runtime.pool(), runtime.registry());
+        &runtime.pool(), runtime.tree_view());
   };
   definition.tree_changes = [](chibo::ServiceRuntime& runtime) {
-    return chibo::scheduling::RegistryTreeChanges(runtime.registry());
+    return chibo::RegistryTreeChanges(runtime.registry());
   };
   int exit_code = 0;
   auto runtime =
       chibo::ServiceRuntime::Init(argc, argv, definition, &exit_code);
   if (runtime == nullptr) return exit_code;
   chibo::scheduling::SchedulingStore store(&runtime->pool());
-  chibo::scheduling::OrgDirectory directory(&runtime->pool(),
-                                            runtime->registry());
+  chibo::scheduling::OrgDirectory directory(runtime->tree_view());
   chibo::scheduling::SchedulingServiceImpl service(&store, &directory,
                                                    &runtime->gate());
   return runtime->Run({&service});

@@ -3,10 +3,8 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
@@ -14,41 +12,41 @@
 #include "common/mysql_pool.h"
 #include "common/registry_client.h"
 #include "common/rpc.h"
+#include "common/tree_view.h"
 
 namespace chibo::scheduling {
 
-// An organisation as scheduling needs it.
-struct OrgInfo {
-  int64_t id = 0;
-  bool is_cell = false;
-  int category = 0;
-  std::string display_name;
-  // Itself first, the province root last (the order ApplicableRules takes).
-  std::vector<int64_t> ancestors;
-};
+using ::chibo::OrgId;
+using ::chibo::OrgInfo;
 
-// The organisation tree, asked of the registry and remembered in
-// known_organizations, so that reads of scheduling's own data (schedules,
-// reports, scope checks) keep working while the registry is down. Writes
-// that must see the registry's current answer (attendance against the
-// members of a cell) ask it directly and fail with UNAVAILABLE instead.
+// What scheduling asks about organisations and members. The tree itself
+// (Get, GetCell, CellsUnder: answered from known_organizations while the
+// registry is down) is common/'s TreeView; the members of a cell and the
+// assignee rule are scheduling's, and always the registry's current answer.
 class OrgDirectory {
  public:
+  // Over the runtime's tree view (not owned).
+  explicit OrgDirectory(TreeView* view)
+      : view_(view), registry_(view->registry()) {}
+  // With a tree view of its own.
   OrgDirectory(MysqlPool* pool, RegistryClient* registry)
-      : pool_(pool), registry_(registry) {}
+      : owned_(std::make_unique<TreeView>(pool, registry)),
+        view_(owned_.get()),
+        registry_(registry) {}
 
-  // NOT_FOUND "organizations/7 does not exist" (prefixed by `field`).
   absl::StatusOr<OrgInfo> Get(const CallContext& call, int64_t id,
-                              absl::string_view field);
-
-  // Get, then FAILED_PRECONDITION unless it is a cell.
+                              absl::string_view field) {
+    return view_->Get(call, id, field);
+  }
   absl::StatusOr<OrgInfo> GetCell(const CallContext& call, int64_t id,
-                                  absl::string_view field);
-
-  // Every cell in the subtree of `id` (itself if it is a cell), by id.
+                                  absl::string_view field) {
+    return view_->GetCell(call, id, field);
+  }
   absl::StatusOr<std::vector<OrgInfo>> CellsUnder(const CallContext& call,
                                                   int64_t id,
-                                                  absl::string_view field);
+                                                  absl::string_view field) {
+    return view_->CellsUnder(call, id, field);
+  }
 
   // The members of `cell` on `day` with their status then, by member id:
   // always the registry's current answer (UNAVAILABLE while it is down).
@@ -65,20 +63,10 @@ class OrgDirectory {
                              absl::CivilDay day);
 
  private:
-  absl::Status Remember(const CallContext& call,
-                        const std::vector<OrgInfo>& organizations);
-  absl::StatusOr<std::vector<OrgInfo>> Recall(const CallContext& call,
-                                              int64_t id, bool subtree);
-
-  MysqlPool* pool_;
+  std::unique_ptr<TreeView> owned_;
+  TreeView* view_;
   RegistryClient* registry_;
-  std::mutex mu_;
-  // id -> what was last written to known_organizations for it.
-  std::unordered_map<int64_t, std::string> remembered_;
 };
-
-// "organizations/7" -> 7 (0 when malformed; names come from the registry).
-int64_t OrgId(const std::string& name);
 
 // The member id `name` (in request field `field`), which must be in
 // `members` of `cell_id` on `day`; INVALID_ARGUMENT otherwise.

@@ -7,8 +7,6 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
 #include "common/resource_name.h"
 #include "common/status_macros.h"
 
@@ -31,31 +29,21 @@ const std::map<std::string, std::string, std::less<>>& OwnCollections() {
 
 }  // namespace
 
+SchedulingScopeOracle::SchedulingScopeOracle(MysqlPool* pool, TreeView* view)
+    : TreeScopeOracle("scheduling", view), pool_(pool) {}
+
 SchedulingScopeOracle::SchedulingScopeOracle(MysqlPool* pool,
                                              RegistryClient* registry)
-    : pool_(pool), registry_(registry), directory_(pool, registry) {}
+    : TreeScopeOracle("scheduling", std::make_unique<TreeView>(pool, registry)),
+      pool_(pool) {}
 
-CallContext SchedulingScopeOracle::Background(absl::Time deadline) const {
-  CallContext call = registry_->BackgroundCall(absl::ZeroDuration());
-  call.deadline = deadline;
-  return call;
-}
-
-absl::StatusOr<std::vector<int64_t>> SchedulingScopeOracle::OrganizationsOf(
-    absl::string_view resource_name, absl::Time deadline) {
-  const std::pair<absl::string_view, absl::string_view> parts =
-      absl::StrSplit(resource_name, absl::MaxSplits('/', 1));
-  if (parts.first == "organizations") {
-    // Existence is AncestorsOf's question (cached); an unknown id is then
-    // refused like any out-of-scope one.
-    ASSIGN_OR_RETURN(int64_t id,
-                     ParseResourceId(resource_name, "organizations", "name"));
-    return std::vector<int64_t>{id};
-  }
-  auto own = OwnCollections().find(parts.first);
+absl::StatusOr<std::vector<int64_t>> SchedulingScopeOracle::OwnOrganizationsOf(
+    absl::string_view collection, absl::string_view resource_name,
+    absl::Time deadline) {
+  auto own = OwnCollections().find(collection);
   if (own == OwnCollections().end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a scheduling resource: ", resource_name));
+    return TreeScopeOracle::OwnOrganizationsOf(collection, resource_name,
+                                               deadline);
   }
   ASSIGN_OR_RETURN(int64_t id,
                    ParseResourceId(resource_name, own->first, "name"));
@@ -74,28 +62,6 @@ absl::StatusOr<std::vector<int64_t>> SchedulingScopeOracle::OrganizationsOf(
         return absl::OkStatus();
       }));
   return organizations;
-}
-
-absl::StatusOr<std::optional<int64_t>>
-SchedulingScopeOracle::OrganizationByCode(absl::string_view, absl::Time) {
-  // No scheduling RPC names an organisation by external code.
-  return std::optional<int64_t>();
-}
-
-absl::StatusOr<std::vector<int64_t>> SchedulingScopeOracle::AncestorsOf(
-    int64_t id, absl::Time deadline) {
-  ASSIGN_OR_RETURN(OrgInfo info, directory_.Get(Background(deadline), id, ""));
-  return info.ancestors;
-}
-
-ChangeFollower::Source RegistryTreeChanges(RegistryClient* registry) {
-  return [registry](int64_t after,
-                    chibo::feed::v1::ListChangesResponse* out) -> absl::Status {
-    ASSIGN_OR_RETURN(
-        *out, registry->ListChanges(registry->BackgroundCall(absl::Seconds(5)),
-                                    after, 500));
-    return absl::OkStatus();
-  };
 }
 
 }  // namespace chibo::scheduling

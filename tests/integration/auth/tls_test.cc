@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "chibo/registry/v1/registry.grpc.pb.h"
 #include "common/auth/tls_config.h"
+#include "common/testing/certificates.h"
 #include "common/testing/subprocess.h"
 #include "gtest/gtest.h"
 #include "tests/integration/auth/auth_fixture.h"
@@ -13,57 +14,13 @@
 namespace chibo::auth {
 namespace {
 
-constexpr char kOpenSsl[] = "/usr/bin/openssl";
-
-// A CA, a server certificate for localhost/127.0.0.1 and two client
-// certificates (one mapped to an identity, one not), all in `dir`.
-bool MakeCertificates(const std::string& dir) {
-  auto run = [](std::vector<std::string> argv) {
-    int status = 0;
-    testing::RunCommand(argv, &status);
-    return status == 0;
-  };
-  std::ofstream(dir + "/server.ext")
-      << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
-  bool ok = run({kOpenSsl, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                 "-keyout", dir + "/ca.key", "-out", dir + "/ca.pem", "-days",
-                 "2", "-subj", "/CN=chibo test CA"});
-  for (const std::string name : {"server", "scheduling", "stranger"}) {
-    const std::string cn =
-        name == "server" ? "localhost" : absl::StrCat(name, ".chibo");
-    ok = ok && run({kOpenSsl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                    dir + "/" + name + ".key", "-out",
-                    dir + "/" + name + ".csr", "-subj", "/CN=" + cn});
-    std::vector<std::string> sign = {kOpenSsl,
-                                     "x509",
-                                     "-req",
-                                     "-in",
-                                     dir + "/" + name + ".csr",
-                                     "-CA",
-                                     dir + "/ca.pem",
-                                     "-CAkey",
-                                     dir + "/ca.key",
-                                     "-CAcreateserial",
-                                     "-out",
-                                     dir + "/" + name + ".pem",
-                                     "-days",
-                                     "2"};
-    if (name == "server") {
-      sign.push_back("-extfile");
-      sign.push_back(dir + "/server.ext");
-    }
-    ok = ok && run(sign);
-  }
-  return ok;
-}
-
 std::string Read(const std::string& path) { return *ReadFile(path); }
 
 class TlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(testing::MakeTempDir());
-    ASSERT_TRUE(MakeCertificates(*dir_));
+    ASSERT_TRUE(testing::MakeTestCertificates(*dir_));
     TlsFiles files{*dir_ + "/server.pem", *dir_ + "/server.key",
                    *dir_ + "/ca.pem"};
     std::map<std::string, CertificateIdentity> identities = {

@@ -1,0 +1,288 @@
+#include "common/tree_view.h"
+
+#include "common/feed_consumer.h"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/dates.h"
+#include "common/resource_name.h"
+#include "common/status_macros.h"
+
+namespace chibo {
+namespace {
+
+constexpr size_t kMaxRemembered = 200000;
+
+bool RegistryDown(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+         status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+absl::Status NotFound(int64_t id, absl::string_view field) {
+  return absl::NotFoundError(absl::StrCat(field, field.empty() ? "" : ": ",
+                                          ResourceName("organizations", id),
+                                          " does not exist"));
+}
+
+// "/1/5/9/" <-> {9, 5, 1}.
+std::string AncestryText(const std::vector<int64_t>& ancestors) {
+  std::vector<int64_t> root_first(ancestors.rbegin(), ancestors.rend());
+  return absl::StrCat("/", absl::StrJoin(root_first, "/"), "/");
+}
+
+std::vector<int64_t> ParseAncestry(absl::string_view text) {
+  std::vector<int64_t> ids;
+  for (absl::string_view part : absl::StrSplit(text, '/', absl::SkipEmpty())) {
+    int64_t id = 0;
+    if (absl::SimpleAtoi(part, &id)) ids.push_back(id);
+  }
+  return std::vector<int64_t>(ids.rbegin(), ids.rend());
+}
+
+// What known_organizations holds for `org`, to tell a change from a repeat.
+std::string Fingerprint(const OrgInfo& org) {
+  return absl::StrCat(org.is_cell, "|", org.category, "|",
+                      AncestryText(org.ancestors), "|", org.display_name);
+}
+
+OrgInfo FromRegistry(const registry::v1::Organization& org,
+                     std::vector<int64_t> ancestors) {
+  OrgInfo info;
+  info.id = OrgId(org.name());
+  info.is_cell = org.is_cell();
+  info.category = org.category();
+  info.display_name = org.display_name();
+  info.ancestors = std::move(ancestors);
+  return info;
+}
+
+}  // namespace
+
+int64_t OrgId(const std::string& name) {
+  auto id = ParseResourceId(name, "organizations", "name");
+  return id.ok() ? *id : 0;
+}
+
+absl::StatusOr<OrgInfo> TreeView::Get(const CallContext& call, int64_t id,
+                                      absl::string_view field) {
+  auto ancestry = registry_->Ancestry(call, id, TodayInVietnam());
+  if (ancestry.ok()) {
+    std::vector<int64_t> ancestors;
+    for (auto it = ancestry->path().rbegin(); it != ancestry->path().rend();
+         ++it) {
+      ancestors.push_back(OrgId(it->name()));
+    }
+    if (ancestry->path().empty()) return NotFound(id, field);
+    OrgInfo info = FromRegistry(*ancestry->path().rbegin(), ancestors);
+    RETURN_IF_ERROR(Remember(call, {info}));
+    return info;
+  }
+  if (ancestry.status().code() == absl::StatusCode::kNotFound) {
+    return NotFound(id, field);
+  }
+  if (!RegistryDown(ancestry.status())) return ancestry.status();
+  ASSIGN_OR_RETURN(std::vector<OrgInfo> known, Recall(call, id, false));
+  if (known.empty()) return ancestry.status();
+  return known.front();
+}
+
+absl::StatusOr<OrgInfo> TreeView::GetCell(const CallContext& call, int64_t id,
+                                          absl::string_view field) {
+  ASSIGN_OR_RETURN(OrgInfo info, Get(call, id, field));
+  if (!info.is_cell) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ": ", ResourceName("organizations", id),
+                     " is not a cell (chi bộ)"));
+  }
+  return info;
+}
+
+absl::StatusOr<std::vector<OrgInfo>> TreeView::CellsUnder(
+    const CallContext& call, int64_t id, absl::string_view field) {
+  ASSIGN_OR_RETURN(OrgInfo top, Get(call, id, field));
+  if (top.is_cell) return std::vector<OrgInfo>{top};
+  auto subtree = registry_->Subtree(call, id);
+  if (!subtree.ok()) {
+    if (!RegistryDown(subtree.status())) return subtree.status();
+    ASSIGN_OR_RETURN(std::vector<OrgInfo> known, Recall(call, id, true));
+    std::vector<OrgInfo> cells;
+    for (OrgInfo& info : known) {
+      if (info.is_cell) cells.push_back(std::move(info));
+    }
+    return cells;
+  }
+  // Ancestors from the parents within the subtree, above it from `top`.
+  std::map<int64_t, const registry::v1::Organization*> by_id;
+  for (const auto& org : *subtree) by_id[OrgId(org.name())] = &org;
+  std::vector<OrgInfo> all;
+  std::vector<OrgInfo> cells;
+  for (const auto& org : *subtree) {
+    std::vector<int64_t> ancestors;
+    int64_t current = OrgId(org.name());
+    while (current != id && by_id.count(current) &&
+           ancestors.size() < by_id.size()) {
+      ancestors.push_back(current);
+      current = OrgId(by_id[current]->parent());
+    }
+    ancestors.insert(ancestors.end(), top.ancestors.begin(),
+                     top.ancestors.end());
+    all.push_back(FromRegistry(org, std::move(ancestors)));
+    if (org.is_cell()) cells.push_back(all.back());
+  }
+  RETURN_IF_ERROR(Remember(call, all));
+  return cells;
+}
+
+absl::Status TreeView::Remember(const CallContext& call,
+                                const std::vector<OrgInfo>& all) {
+  // Only what changed since this process last wrote it: most answers repeat
+  // what is already stored, and a read should not cost a write.
+  std::vector<OrgInfo> orgs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const OrgInfo& org : all) {
+      auto it = remembered_.find(org.id);
+      if (it == remembered_.end() || it->second != Fingerprint(org)) {
+        orgs.push_back(org);
+      }
+    }
+  }
+  if (orgs.empty()) return absl::OkStatus();
+  absl::Status written = WithConnection(
+      *pool_, call.deadline, "known organizations", TxMode::kWrite,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& upsert = db.Prepare(
+            "INSERT INTO known_organizations (id, parent_id, is_cell, "
+            "category, ancestry, display_name, refresh_time) VALUES "
+            "(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE "
+            "parent_id = VALUES(parent_id), is_cell = VALUES(is_cell), "
+            "category = VALUES(category), ancestry = VALUES(ancestry), "
+            "display_name = VALUES(display_name), "
+            "refresh_time = VALUES(refresh_time)");
+        for (const OrgInfo& org : orgs) {
+          upsert.setInt64(1, org.id);
+          if (org.ancestors.size() > 1) {
+            upsert.setInt64(2, org.ancestors[1]);
+          } else {
+            upsert.setNull(2, 0);
+          }
+          upsert.setBoolean(3, org.is_cell);
+          upsert.setInt(4, org.category);
+          upsert.setString(5, AncestryText(org.ancestors));
+          upsert.setString(6, org.display_name);
+          upsert.executeUpdate();
+        }
+        return absl::OkStatus();
+      });
+  if (!written.ok()) return written;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (remembered_.size() > kMaxRemembered) remembered_.clear();
+  for (const OrgInfo& org : orgs) {
+    remembered_[org.id] = Fingerprint(org);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<OrgInfo>> TreeView::Recall(const CallContext& call,
+                                                      int64_t id,
+                                                      bool subtree) {
+  std::vector<OrgInfo> out;
+  RETURN_IF_ERROR(WithConnection(
+      *pool_, call.deadline, "known organizations", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query =
+            subtree ? db.Prepare(
+                          "SELECT id, is_cell, category, ancestry, "
+                          "display_name FROM known_organizations "
+                          "WHERE ancestry LIKE ? ORDER BY id")
+                    : db.Prepare(
+                          "SELECT id, is_cell, category, ancestry, "
+                          "display_name FROM known_organizations "
+                          "WHERE id = ?");
+        if (subtree) {
+          query.setString(1, absl::StrCat("%/", id, "/%"));
+        } else {
+          query.setInt64(1, id);
+        }
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        while (row->next()) {
+          OrgInfo info;
+          info.id = row->getInt64("id");
+          info.is_cell = row->getBoolean("is_cell");
+          info.category = row->getInt("category");
+          info.ancestors =
+              ParseAncestry(std::string(row->getString("ancestry")));
+          info.display_name = row->getString("display_name");
+          out.push_back(std::move(info));
+        }
+        return absl::OkStatus();
+      }));
+  return out;
+}
+
+CallContext TreeView::Background(absl::Time deadline) const {
+  CallContext call = registry_->BackgroundCall(absl::ZeroDuration());
+  call.deadline = deadline;
+  return call;
+}
+
+TreeScopeOracle::TreeScopeOracle(std::string service, TreeView* view)
+    : service_(std::move(service)), view_(view) {}
+
+TreeScopeOracle::TreeScopeOracle(std::string service,
+                                 std::unique_ptr<TreeView> view)
+    : service_(std::move(service)),
+      owned_(std::move(view)),
+      view_(owned_.get()) {}
+
+absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::OrganizationsOf(
+    absl::string_view resource_name, absl::Time deadline) {
+  const std::pair<absl::string_view, absl::string_view> parts =
+      absl::StrSplit(resource_name, absl::MaxSplits('/', 1));
+  if (parts.first == "organizations") {
+    // Existence is AncestorsOf's question (cached); an unknown id is then
+    // refused like any out-of-scope one.
+    ASSIGN_OR_RETURN(int64_t id,
+                     ParseResourceId(resource_name, "organizations", "name"));
+    return std::vector<int64_t>{id};
+  }
+  return OwnOrganizationsOf(parts.first, resource_name, deadline);
+}
+
+absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::OwnOrganizationsOf(
+    absl::string_view, absl::string_view resource_name, absl::Time) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("not a ", service_, " resource: ", resource_name));
+}
+
+absl::StatusOr<std::optional<int64_t>> TreeScopeOracle::OrganizationByCode(
+    absl::string_view, absl::Time) {
+  return std::optional<int64_t>();
+}
+
+absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::AncestorsOf(
+    int64_t id, absl::Time deadline) {
+  ASSIGN_OR_RETURN(OrgInfo info,
+                   view_->Get(view_->Background(deadline), id, ""));
+  return info.ancestors;
+}
+
+ChangeFollower::Source RegistryTreeChanges(RegistryClient* registry) {
+  return [registry](int64_t after,
+                    chibo::feed::v1::ListChangesResponse* out) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        *out, registry->ListChanges(registry->BackgroundCall(absl::Seconds(5)),
+                                    after, kFeedPageSize));
+    return absl::OkStatus();
+  };
+}
+
+}  // namespace chibo

@@ -1,0 +1,128 @@
+#ifndef CHIBO_COMMON_TREE_VIEW_H_
+#define CHIBO_COMMON_TREE_VIEW_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/auth/scope_oracle.h"
+#include "common/change_follower.h"
+#include "common/migrations.h"
+#include "common/mysql_pool.h"
+#include "common/registry_client.h"
+#include "common/rpc.h"
+
+namespace chibo {
+
+// An organisation as a service that is not the registry sees it.
+struct OrgInfo {
+  int64_t id = 0;
+  bool is_cell = false;
+  int category = 0;
+  std::string display_name;
+  // Itself first, the province root last.
+  std::vector<int64_t> ancestors;
+};
+
+// "organizations/7" -> 7 (0 when malformed; names come from the registry).
+int64_t OrgId(const std::string& name);
+
+// The known_organizations table (tree_view/0001): ServiceRuntime applies
+// it after the service's own migrations when the definition has tree_view.
+const std::vector<Migration>& TreeViewMigrations();
+
+// The organisation tree for a service that is not the registry: asked of
+// the registry, and every answer remembered in the service's own
+// known_organizations table, so that reads of the service's own data
+// (schedules, reports) and scope checks keep answering while the registry
+// is down (UNAVAILABLE or DEADLINE_EXCEEDED from the peer client). Writes
+// that must see the registry's current answer ask it directly instead.
+// A service gets one from ServiceRuntime by declaring tree_view.
+class TreeView {
+ public:
+  TreeView(MysqlPool* pool, RegistryClient* registry)
+      : pool_(pool), registry_(registry) {}
+
+  RegistryClient* registry() const { return registry_; }
+
+  // NOT_FOUND "organizations/7 does not exist" (prefixed by `field`).
+  absl::StatusOr<OrgInfo> Get(const CallContext& call, int64_t id,
+                              absl::string_view field);
+
+  // Get, then FAILED_PRECONDITION unless it is a cell.
+  absl::StatusOr<OrgInfo> GetCell(const CallContext& call, int64_t id,
+                                  absl::string_view field);
+
+  // Every cell in the subtree of `id` (itself if it is a cell), by id.
+  absl::StatusOr<std::vector<OrgInfo>> CellsUnder(const CallContext& call,
+                                                  int64_t id,
+                                                  absl::string_view field);
+
+  // A call context for scope checks and cache refreshes: the service's own
+  // identity, with `deadline`.
+  CallContext Background(absl::Time deadline) const;
+
+ private:
+  // Stores what changed since this process last stored it.
+  absl::Status Remember(const CallContext& call,
+                        const std::vector<OrgInfo>& organizations);
+  // `id` itself, or with `subtree` everything at or below it.
+  absl::StatusOr<std::vector<OrgInfo>> Recall(const CallContext& call,
+                                              int64_t id, bool subtree);
+
+  MysqlPool* pool_;
+  RegistryClient* registry_;
+  std::mutex mu_;
+  // id -> what was last written to known_organizations for it.
+  std::unordered_map<int64_t, std::string> remembered_;
+};
+
+// The organisation part of scope checks for a service that is not the
+// registry: "organizations/N" is its own organisation, and ancestors come
+// from the TreeView (so they keep answering while the registry is down).
+// A service's own resources (meetings/7 -> its cell) are its business:
+// it derives and overrides OwnOrganizationsOf.
+class TreeScopeOracle : public auth::ScopeOracle {
+ public:
+  // `service` names the service in errors ("not a scheduling resource").
+  TreeScopeOracle(std::string service, TreeView* view);
+  TreeScopeOracle(std::string service, std::unique_ptr<TreeView> view);
+
+  absl::StatusOr<std::vector<int64_t>> OrganizationsOf(
+      absl::string_view resource_name, absl::Time deadline) override;
+  // No RPC outside the registry names an organisation by external code.
+  absl::StatusOr<std::optional<int64_t>> OrganizationByCode(
+      absl::string_view code, absl::Time deadline) override;
+  absl::StatusOr<std::vector<int64_t>> AncestorsOf(
+      int64_t id, absl::Time deadline) override;
+
+  TreeView& view() const { return *view_; }
+
+ protected:
+  // The organisations of `resource_name`, a resource of `collection` that
+  // is not "organizations". By default INVALID_ARGUMENT: not this
+  // service's resource.
+  virtual absl::StatusOr<std::vector<int64_t>> OwnOrganizationsOf(
+      absl::string_view collection, absl::string_view resource_name,
+      absl::Time deadline);
+
+ private:
+  const std::string service_;
+  std::unique_ptr<TreeView> owned_;
+  TreeView* view_;
+};
+
+// The registry's change feed, where moves and deletions of organisations
+// appear (ServiceDefinition::tree_changes: invalidates cached ancestors).
+ChangeFollower::Source RegistryTreeChanges(RegistryClient* registry);
+
+}  // namespace chibo
+
+#endif  // CHIBO_COMMON_TREE_VIEW_H_

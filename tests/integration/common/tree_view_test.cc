@@ -1,0 +1,212 @@
+// The organisation-tree view from common/, as a new service (not
+// scheduling) would get it: a real registry on port 0, and the service's
+// own schema holding only the common and tree-view migrations.
+
+#include "common/tree_view.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "chibo/registry/v1/registry.grpc.pb.h"
+#include "common/change_feed_service.h"
+#include "common/log.h"
+#include "common/resource_name.h"
+#include "common/server.h"
+#include "common/testing/test_db.h"
+#include "gtest/gtest.h"
+#include "services/registry/registry_service.h"
+#include "services/registry/store.h"
+
+namespace chibo {
+const std::vector<Migration>& RegistryMigrations();
+const std::vector<Migration>& SchedulingMigrations();
+
+namespace {
+
+using registry::v1::CreateOrganizationRequest;
+using registry::v1::Organization;
+
+class TreeViewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetMinLogLevel(LogLevel::kError);
+    auto registry_db = testing::TestDatabase::Create(RegistryMigrations());
+    ASSERT_TRUE(registry_db.ok()) << registry_db.status();
+    registry_db_ = *std::move(registry_db);
+    auto own_db = testing::TestDatabase::Create(TreeViewMigrations());
+    ASSERT_TRUE(own_db.ok()) << own_db.status();
+    own_db_ = *std::move(own_db);
+    gate_ = std::make_unique<RpcGate>(&authorizer_);
+    store_ = std::make_unique<registry::RegistryStore>(&registry_db_->pool());
+    service_ = std::make_unique<registry::RegistryServiceImpl>(store_.get(),
+                                                               gate_.get());
+    ServerOptions options;
+    options.listen_address = "127.0.0.1:0";
+    options.shutdown_grace = absl::Milliseconds(100);
+    feed_ =
+        std::make_unique<ChangeFeedService>(&registry_db_->pool(), gate_.get());
+    auto server = StartServer(options, {service_.get(), feed_.get()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    auto channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                            grpc::InsecureChannelCredentials());
+    stub_ = registry::v1::RegistryService::NewStub(channel);
+    RegistryClient::Options client_options;
+    client_options.open_circuit_for = absl::Milliseconds(200);
+    client_ =
+        std::make_unique<RegistryClient>(channel, nullptr, client_options);
+    view_ = std::make_unique<TreeView>(&own_db_->pool(), client_.get());
+
+    province_ = Create("Tỉnh ủy", registry::v1::ORGANIZATION_LEVEL_PROVINCE, 0);
+    bloc_ = Create("Đảng ủy Khối", registry::v1::ORGANIZATION_LEVEL_BLOC,
+                   province_);
+    cell_ = Create("Chi bộ Sở Tư pháp",
+                   registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL, bloc_);
+  }
+
+  int64_t Create(const std::string& name, registry::v1::OrganizationLevel level,
+                 int64_t parent) {
+    static int counter = 0;
+    CreateOrganizationRequest request;
+    Organization* org = request.mutable_organization();
+    org->set_display_name(name);
+    org->set_level(level);
+    if (parent != 0) org->set_parent(ResourceName("organizations", parent));
+    if (level == registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL) {
+      org->set_category(registry::v1::CELL_CATEGORY_ADMINISTRATIVE_AGENCY);
+    }
+    org->set_valid_from("2020-01-01");
+    org->set_external_code(absl::StrCat("TV-", ++counter));
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    Organization out;
+    grpc::Status status = stub_->CreateOrganization(&context, request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return OrgId(out.name());
+  }
+
+  static CallContext Call() { return testing::TestCall(); }
+
+  InsecureDevAuthorizer authorizer_;
+  std::unique_ptr<testing::TestDatabase> registry_db_;
+  std::unique_ptr<testing::TestDatabase> own_db_;
+  std::unique_ptr<RpcGate> gate_;
+  std::unique_ptr<registry::RegistryStore> store_;
+  std::unique_ptr<registry::RegistryServiceImpl> service_;
+  std::unique_ptr<ChangeFeedService> feed_;
+  std::unique_ptr<RunningServer> server_;
+  std::unique_ptr<registry::v1::RegistryService::Stub> stub_;
+  std::unique_ptr<RegistryClient> client_;
+  std::unique_ptr<TreeView> view_;
+  int64_t province_ = 0;
+  int64_t bloc_ = 0;
+  int64_t cell_ = 0;
+};
+
+TEST_F(TreeViewTest, AnswersFromTheRegistry) {
+  auto cell = view_->GetCell(Call(), cell_, "cell");
+  ASSERT_TRUE(cell.ok()) << cell.status();
+  EXPECT_EQ(cell->ancestors, (std::vector<int64_t>{cell_, bloc_, province_}));
+  EXPECT_EQ(cell->display_name, "Chi bộ Sở Tư pháp");
+  EXPECT_TRUE(cell->is_cell);
+
+  auto cells = view_->CellsUnder(Call(), province_, "organization");
+  ASSERT_TRUE(cells.ok()) << cells.status();
+  ASSERT_EQ(cells->size(), 1u);
+  EXPECT_EQ((*cells)[0].id, cell_);
+  EXPECT_EQ((*cells)[0].ancestors,
+            (std::vector<int64_t>{cell_, bloc_, province_}));
+
+  auto bloc = view_->GetCell(Call(), bloc_, "cell");
+  EXPECT_EQ(bloc.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StartsWith(bloc.status().message(), "cell: "))
+      << bloc.status();
+
+  auto missing = view_->Get(Call(), 999999, "organization");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(),
+            "organization: organizations/999999 does not exist");
+}
+
+TEST_F(TreeViewTest, KeepsAnsweringScopeChecksWhileTheRegistryIsDown) {
+  TreeScopeOracle oracle("evaluation", view_.get());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  auto before = oracle.AncestorsOf(cell_, deadline);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_TRUE(view_->CellsUnder(Call(), province_, "organization").ok());
+  EXPECT_EQ(
+      own_db_->QueryInt("SELECT COUNT(*) FROM known_organizations").value(), 3);
+
+  server_.reset();
+  auto during = oracle.AncestorsOf(cell_, absl::Now() + absl::Seconds(5));
+  ASSERT_TRUE(during.ok()) << during.status();
+  EXPECT_EQ(*during, *before);
+  auto cells = view_->CellsUnder(Call(), bloc_, "organization");
+  ASSERT_TRUE(cells.ok()) << cells.status();
+  ASSERT_EQ(cells->size(), 1u);
+  EXPECT_EQ((*cells)[0].id, cell_);
+  // Never seen: no answer to give while the registry is down.
+  auto unknown =
+      oracle.AncestorsOf(cell_ + 1000, absl::Now() + absl::Seconds(5));
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kUnavailable)
+      << unknown.status();
+}
+
+TEST_F(TreeViewTest, OrganizationsAreTheirOwnAndOtherResourcesAreTheService) {
+  TreeScopeOracle oracle("evaluation", view_.get());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  auto own =
+      oracle.OrganizationsOf(ResourceName("organizations", cell_), deadline);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(*own, std::vector<int64_t>{cell_});
+  auto other = oracle.OrganizationsOf("ratings/7", deadline);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(other.status().message(), "not a evaluation resource: ratings/7");
+  auto code = oracle.OrganizationByCode("TV-1", deadline);
+  ASSERT_TRUE(code.ok());
+  EXPECT_FALSE(code->has_value());
+}
+
+TEST_F(TreeViewTest, TheRegistryFeedIsTheSourceOfTreeChanges) {
+  ChangeFollower::Source source = RegistryTreeChanges(client_.get());
+  feed::v1::ListChangesResponse out;
+  absl::Status status = source(0, &out);
+  ASSERT_TRUE(status.ok()) << status;
+  ASSERT_EQ(out.changes_size(), 3);
+  EXPECT_EQ(out.changes(2).resource(), ResourceName("organizations", cell_));
+  out.Clear();
+  ASSERT_TRUE(source(out.last_sequence() + 1000, &out).ok());
+  EXPECT_EQ(out.changes_size(), 0);
+}
+
+// Scheduling's 0001 created known_organizations before the tree view moved
+// into common/: its databases, old and new, take tree_view/0001 cleanly.
+TEST(TreeViewMigrationTest, ExistingSchedulingDatabasesMigrateCleanly) {
+  auto db = testing::TestDatabase::Create(SchedulingMigrations());
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::vector<Migration> all = CommonMigrations();
+  all.insert(all.end(), SchedulingMigrations().begin(),
+             SchedulingMigrations().end());
+  all.insert(all.end(), TreeViewMigrations().begin(),
+             TreeViewMigrations().end());
+  absl::Status migrated = ApplyMigrations((*db)->pool(), all);
+  ASSERT_TRUE(migrated.ok()) << migrated;
+  EXPECT_EQ(
+      (*db)
+          ->QueryInt("SELECT COUNT(*) FROM schema_migrations WHERE id = ?",
+                     {"tree_view/0001_known_organizations"})
+          .value(),
+      1);
+  // And again: nothing left to apply.
+  migrated = ApplyMigrations((*db)->pool(), all);
+  EXPECT_TRUE(migrated.ok()) << migrated;
+  EXPECT_EQ((*db)->QueryInt("SELECT COUNT(*) FROM known_organizations").value(),
+            0);
+}
+
+}  // namespace
+}  // namespace chibo
