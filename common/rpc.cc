@@ -108,6 +108,12 @@ grpc::Status RpcGate::Serve(
     Log(LogLevel::kError, "unhandled exception",
         {{"method", method}, {"detail", e.what()}});
     status = absl::InternalError("internal error; the incident was logged");
+  } catch (...) {
+    // Not a std::exception: uncaught, gRPC would answer UNKNOWN and the call
+    // would miss its access-log line.
+    Log(LogLevel::kError, "unhandled exception",
+        {{"method", method}, {"detail", "not a std::exception"}});
+    status = absl::InternalError("internal error; the incident was logged");
   }
   if (context->IsCancelled() && status.ok()) {
     status = absl::CancelledError("the call was cancelled");

@@ -50,6 +50,13 @@ absl::Status SqlErrorToStatus(const sql::SQLException& error,
         absl::StrCat("database unavailable while ", what, "; retry later"));
   }
   switch (code) {
+    case 1044:  // ER_DBACCESS_DENIED_ERROR: no access to the schema
+    case 1045:  // ER_ACCESS_DENIED_ERROR: wrong user or password
+      // The service's own credentials are wrong: nothing the caller can
+      // mend, and it serves again once the secret is fixed.
+      return absl::UnavailableError(
+          absl::StrCat("database unavailable (credentials refused) while ",
+                       what, "; retry later"));
     case kErrDuplicateKey:
       return absl::AlreadyExistsError(
           absl::StrCat("a conflicting record exists while ", what));

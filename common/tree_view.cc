@@ -1,7 +1,5 @@
 #include "common/tree_view.h"
 
-#include "common/feed_consumer.h"
-
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
@@ -13,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/dates.h"
+#include "common/feed_consumer.h"
 #include "common/resource_name.h"
 #include "common/status_macros.h"
 

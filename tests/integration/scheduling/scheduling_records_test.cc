@@ -407,10 +407,24 @@ TEST_F(RecordsTest, ARegistryOutageFailsWritesFastAndKeepsReads) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   StartRegistry();
   // Recovers by itself once the registry is back (after the short open
-  // circuit).
-  absl::SleepFor(absl::Seconds(1));
-  status = Record(RecordFor(11, 120), &out);
-  EXPECT_TRUE(status.ok()) << status.error_message();
+  // circuit): polled, never slept for a fixed time. Until then each attempt
+  // is refused as UNAVAILABLE and records nothing.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  int attempts = 0;
+  do {
+    ++attempts;
+    status = Record(RecordFor(11, 120), &out);
+    if (status.ok()) break;
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << status.error_message();
+    absl::SleepFor(absl::Milliseconds(25));
+  } while (absl::Now() < give_up);
+  EXPECT_TRUE(status.ok()) << "still failing after " << attempts
+                           << " attempts: " << status.error_message();
+  const std::vector<v1::Meeting> held =
+      Meetings(tree_.cell, Day(y_, 11, 1), Day(y_, 11, 30));
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].record(), out.name());
 }
 
 }  // namespace
