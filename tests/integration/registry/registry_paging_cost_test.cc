@@ -342,5 +342,71 @@ TEST_F(PagingCostTest, PageCostFollowsThePageAndTheSubtreeNotTheTable) {
   EXPECT_LE(large.one_page.rows_read, small.one_page.rows_read + 20);
 }
 
+// Migration 0002 backfills the closure table of a registry that already
+// holds a tree.
+TEST(AncestorsMigrationTest, BackfillsAnExistingTree) {
+  const std::vector<Migration>& registry = RegistryMigrations();
+  ASSERT_GE(registry.size(), 2u);
+  auto db = testing::TestDatabase::Create({registry[0]});
+  ASSERT_TRUE(db.ok()) << db.status();
+  // Two provinces: 1 > 2 > 3 and 4 > 5 > 6 > 7.
+  absl::Status filled = WithConnection(
+      (*db)->pool(), absl::Now() + absl::Seconds(30), "filling", TxMode::kWrite,
+      [](DbConnection& conn) {
+        sql::PreparedStatement& orgs = conn.Prepare(
+            "INSERT INTO organizations (id, display_name, name_folded, level,"
+            " category, parent_id, province_id, valid_from, create_time,"
+            " update_time) VALUES"
+            " (1, 'p', 'p', 1, 0, NULL, 1, '2020-01-01', NOW(), NOW()),"
+            " (2, 'b', 'b', 2, 0, 1, 1, '2020-01-01', NOW(), NOW()),"
+            " (3, 'c', 'c', 6, 1, 2, 1, '2020-01-01', NOW(), NOW()),"
+            " (4, 'p', 'p', 1, 0, NULL, 4, '2020-01-01', NOW(), NOW()),"
+            " (5, 'k', 'k', 5, 0, 4, 4, '2020-01-01', NOW(), NOW()),"
+            " (6, 's', 's', 7, 1, 5, 4, '2020-01-01', NOW(), NOW()),"
+            " (7, 'g', 'g', 8, 0, 6, 4, '2020-01-01', NOW(), NOW())");
+        orgs.executeUpdate();
+        sql::PreparedStatement& placements = conn.Prepare(
+            "INSERT INTO organization_parents (organization_id, valid_from,"
+            " parent_id) SELECT id, valid_from, parent_id FROM organizations"
+            " WHERE parent_id IS NOT NULL");
+        placements.executeUpdate();
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(filled.ok()) << filled;
+  std::vector<Migration> all = CommonMigrations();
+  all.insert(all.end(), registry.begin(), registry.end());
+  ASSERT_TRUE(ApplyMigrations((*db)->pool(), all).ok());
+
+  EXPECT_EQ((*db)
+                ->QueryInt("SELECT COUNT(*) FROM organization_ancestors")
+                .value_or(-1),
+            (1 + 2 + 3) + (1 + 2 + 3 + 4));
+  const std::vector<std::vector<std::string>> expected = {
+      {"1", "1", "0"}, {"1", "3", "2"}, {"2", "3", "1"},
+      {"4", "7", "3"}, {"5", "7", "2"}, {"6", "7", "1"}};
+  for (const auto& row : expected) {
+    EXPECT_EQ((*db)
+                  ->QueryInt("SELECT COUNT(*) FROM organization_ancestors"
+                             " WHERE ancestor_id = ? AND descendant_id = ?"
+                             " AND depth = ?",
+                             row)
+                  .value_or(-1),
+              1)
+        << row[0] << " > " << row[1];
+  }
+  RegistryStore store(&(*db)->pool());
+  OrganizationFilter filter;
+  filter.ancestor_id = 5;
+  filter.as_of = TodayInVietnam();
+  v1::ListOrganizationsResponse listed;
+  bool more = true;
+  ASSERT_TRUE(
+      store.ListOrganizations(testing::TestCall(), filter, &listed, &more)
+          .ok());
+  ASSERT_EQ(listed.organizations_size(), 3);
+  EXPECT_EQ(listed.organizations(2).name(), "organizations/7");
+  EXPECT_FALSE(more);
+}
+
 }  // namespace
 }  // namespace chibo::registry
