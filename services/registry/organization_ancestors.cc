@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/resource_name.h"
+#include "common/status_macros.h"
 
 namespace chibo::registry {
 namespace {
@@ -43,12 +44,13 @@ absl::StatusOr<std::vector<int64_t>> LockChain(DbConnection& db, int64_t id) {
 
 }  // namespace
 
-absl::Status AddToAncestors(DbConnection& db, int64_t id, int64_t parent_id) {
+absl::Status AddToAncestors(DbConnection& db, int64_t id,
+                            const OrgInfo* parent) {
   std::vector<int64_t> chain;
-  if (parent_id != 0) {
-    absl::StatusOr<std::vector<int64_t>> locked = LockChain(db, parent_id);
-    if (!locked.ok()) return locked.status();
-    chain = *std::move(locked);
+  if (parent != nullptr) {
+    // The parent is locked already; the walk starts above it.
+    ASSIGN_OR_RETURN(chain, LockChain(db, parent->parent_id));
+    chain.insert(chain.begin(), parent->id);
   }
   sql::PreparedStatement& insert = db.Prepare(
       "INSERT INTO organization_ancestors (ancestor_id, descendant_id, depth)"
@@ -67,9 +69,10 @@ absl::Status AddToAncestors(DbConnection& db, int64_t id, int64_t parent_id) {
 }
 
 absl::Status MoveInAncestors(DbConnection& db, int64_t id,
-                             int64_t new_parent_id) {
-  absl::StatusOr<std::vector<int64_t>> chain = LockChain(db, new_parent_id);
-  if (!chain.ok()) return chain.status();
+                             const OrgInfo& new_parent) {
+  ASSIGN_OR_RETURN(std::vector<int64_t> chain,
+                   LockChain(db, new_parent.parent_id));
+  chain.insert(chain.begin(), new_parent.id);
   // Every row that reaches a member of the subtree from above `id`.
   sql::PreparedStatement& detach = db.Prepare(
       "DELETE a FROM organization_ancestors a"
@@ -82,8 +85,8 @@ absl::Status MoveInAncestors(DbConnection& db, int64_t id,
       "INSERT INTO organization_ancestors (ancestor_id, descendant_id, depth)"
       " SELECT ?, descendant_id, depth + ? FROM organization_ancestors"
       " WHERE ancestor_id = ?");
-  for (size_t i = 0; i < chain->size(); ++i) {
-    attach.setInt64(1, (*chain)[i]);
+  for (size_t i = 0; i < chain.size(); ++i) {
+    attach.setInt64(1, chain[i]);
     attach.setInt(2, static_cast<int>(i) + 1);
     attach.setInt64(3, id);
     attach.executeUpdate();

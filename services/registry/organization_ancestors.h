@@ -20,16 +20,20 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "common/mysql_pool.h"
+#include "services/registry/store_internal.h"
 
 namespace chibo::registry {
 
-// Records a new organisation `id` under `parent_id` (0: a province root).
-absl::Status AddToAncestors(DbConnection& db, int64_t id, int64_t parent_id);
+// Records a new organisation `id` under `parent` (nullptr: a province
+// root), which LockOrganization returned.
+absl::Status AddToAncestors(DbConnection& db, int64_t id,
+                            const OrgInfo* parent);
 
-// Re-roots the subtree of `id` under `new_parent_id`: the rows above `id`
-// for every organisation below it (itself included) are replaced.
+// Re-roots the subtree of `id` under `new_parent` (from LockOrganization):
+// the rows above `id` for every organisation below it (itself included) are
+// replaced.
 absl::Status MoveInAncestors(DbConnection& db, int64_t id,
-                             int64_t new_parent_id);
+                             const OrgInfo& new_parent);
 
 // Forgets a deleted organisation, which has no children.
 void RemoveFromAncestors(DbConnection& db, int64_t id);

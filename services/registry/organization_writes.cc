@@ -74,8 +74,9 @@ absl::Status CreateOrganizationTx(DbConnection& db, const CallContext& call,
       ParseOptionalResourceId(organization.parent(), "organizations",
                               "organization.parent"));
   int64_t province_id = 0;
+  std::optional<OrgInfo> parent;
   if (parent_id != 0) {
-    std::optional<OrgInfo> parent = LockOrganization(db, parent_id);
+    parent = LockOrganization(db, parent_id);
     if (!parent) return OrganizationNotFound(parent_id, "organization.parent");
     RETURN_IF_ERROR(CheckPlacement(organization.level(), parent->level,
                                    organization.parent()));
@@ -129,7 +130,7 @@ absl::Status CreateOrganizationTx(DbConnection& db, const CallContext& call,
     place.setInt64(3, parent_id);
     place.executeUpdate();
   }
-  RETURN_IF_ERROR(AddToAncestors(db, id, parent_id));
+  RETURN_IF_ERROR(AddToAncestors(db, id, parent ? &*parent : nullptr));
   RETURN_IF_ERROR(LoadOrganization(db, id, out));
   AppendChange(db, call, {out->name(), "created", id, out});
   return absl::OkStatus();
@@ -242,7 +243,7 @@ absl::Status MoveOrganizationTx(DbConnection& db, const CallContext& call,
   update.setInt64(1, new_parent_id);
   update.setInt64(2, id);
   update.executeUpdate();
-  RETURN_IF_ERROR(MoveInAncestors(db, id, new_parent_id));
+  RETURN_IF_ERROR(MoveInAncestors(db, id, *parent));
   RETURN_IF_ERROR(LoadOrganization(db, id, out));
   AppendChange(db, call, {name, "moved", id, out});
   return absl::OkStatus();
