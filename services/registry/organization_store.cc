@@ -13,6 +13,7 @@
 #include "common/resource_name.h"
 #include "common/status_macros.h"
 #include "common/text_fold.h"
+#include "services/registry/organization_ancestors.h"
 #include "services/registry/organization_writes.h"
 #include "services/registry/store.h"
 #include "services/registry/store_internal.h"
@@ -26,53 +27,126 @@ absl::Status RegistryStore::GetOrganization(const CallContext& call, int64_t id,
       [&](DbConnection& db) { return LoadOrganization(db, id, out); });
 }
 
+namespace {
+
+// The filters every ListOrganizations statement ends with, in this order:
+// the day (twice), the level set (twice), the query (three times).
+#define CHIBO_ORG_LIST_FILTERS                   \
+  " AND o.valid_from <= ? AND o.valid_to >= ?"   \
+  " AND (? = '' OR FIND_IN_SET(o.level, ?) > 0)" \
+  " AND (? = '' OR o.name_folded LIKE ? OR o.external_code = ?)"
+
+int BindListFilters(sql::PreparedStatement& query, int i,
+                    const OrganizationFilter& filter, const std::string& day) {
+  query.setString(i++, day);
+  query.setString(i++, day);
+  query.setString(i++, filter.level_set);
+  query.setString(i++, filter.level_set);
+  query.setString(i++, filter.folded_query);
+  query.setString(i++, absl::StrCat("%", filter.folded_query, "%"));
+  query.setString(i++, filter.exact_query);
+  return i;
+}
+
+// A page of a subtree from the closure table: one range read of
+// (ancestor_id, descendant_id) from the page token on, whatever page it is
+// and whatever else the table holds.
+sql::PreparedStatement& SubtreePage(DbConnection& db,
+                                    const OrganizationFilter& filter,
+                                    const std::string& day) {
+  sql::PreparedStatement& query =
+      db.Prepare("SELECT " CHIBO_ORG_COLUMNS
+                 " FROM organization_ancestors a"
+                 " JOIN organizations o ON o.id = a.descendant_id"
+                 " WHERE a.ancestor_id = ? AND a.descendant_id > ?"
+                 " AND (? = 0 OR o.parent_id = ?)" CHIBO_ORG_LIST_FILTERS
+                 " ORDER BY a.descendant_id LIMIT ?");
+  int i = 1;
+  query.setInt64(i++, filter.ancestor_id);
+  query.setInt64(i++, filter.after_id);
+  query.setInt64(i++, filter.parent_id);
+  query.setInt64(i++, filter.parent_id);
+  i = BindListFilters(query, i, filter, day);
+  query.setInt(i, filter.limit + 1);
+  return query;
+}
+
+// A page of the children of `parent_id` from the parent index.
+sql::PreparedStatement& ChildrenPage(DbConnection& db,
+                                     const OrganizationFilter& filter,
+                                     const std::string& day) {
+  sql::PreparedStatement& query =
+      db.Prepare("SELECT " CHIBO_ORG_COLUMNS
+                 " FROM organizations o"
+                 " WHERE o.parent_id = ? AND o.id > ?" CHIBO_ORG_LIST_FILTERS
+                 " ORDER BY o.id LIMIT ?");
+  int i = 1;
+  query.setInt64(i++, filter.parent_id);
+  query.setInt64(i++, filter.after_id);
+  i = BindListFilters(query, i, filter, day);
+  query.setInt(i, filter.limit + 1);
+  return query;
+}
+
+// Any other listing, and a tree that had another shape on `day`: the
+// subtree is a recursive walk down the placement history as it stood on
+// that day. Each optional filter is "(? = <off> OR condition)".
+sql::PreparedStatement& HistoryPage(DbConnection& db,
+                                    const OrganizationFilter& filter,
+                                    const std::string& day) {
+  sql::PreparedStatement& query = db.Prepare(
+      "WITH RECURSIVE subtree (id) AS ("
+      " SELECT id FROM organizations WHERE id = ?"
+      " UNION ALL"
+      " SELECT p.organization_id FROM organization_parents p"
+      " JOIN subtree s ON p.parent_id = s.id"
+      " WHERE p.valid_from <= ? AND p.valid_to >= ?)"
+      " SELECT " CHIBO_ORG_COLUMNS
+      " FROM organizations o"
+      " WHERE o.id > ?" CHIBO_ORG_LIST_FILTERS
+      " AND (? = 0 OR o.id IN (SELECT organization_id FROM"
+      " organization_parents WHERE parent_id = ? AND valid_from <= ?"
+      " AND valid_to >= ?))"
+      " AND (? = 0 OR o.id IN (SELECT id FROM subtree))"
+      " ORDER BY o.id LIMIT ?");
+  int i = 1;
+  query.setInt64(i++, filter.ancestor_id);
+  query.setString(i++, day);
+  query.setString(i++, day);
+  query.setInt64(i++, filter.after_id);
+  i = BindListFilters(query, i, filter, day);
+  query.setInt64(i++, filter.parent_id);
+  query.setInt64(i++, filter.parent_id);
+  query.setString(i++, day);
+  query.setString(i++, day);
+  query.setInt64(i++, filter.ancestor_id);
+  query.setInt(i, filter.limit + 1);
+  return query;
+}
+
+#undef CHIBO_ORG_LIST_FILTERS
+
+}  // namespace
+
 absl::Status RegistryStore::ListOrganizations(
     const CallContext& call, const OrganizationFilter& filter,
     v1::ListOrganizationsResponse* out, bool* more) {
   return WithConnection(
       *pool_, call.deadline, "listing organizations", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
-        // One statement for every filter combination: each optional filter
-        // is "(? = <off> OR condition)". The subtree is a recursive walk
-        // down the placement history as it stood on `as_of`.
-        sql::PreparedStatement& query = db.Prepare(
-            "WITH RECURSIVE subtree (id) AS ("
-            " SELECT id FROM organizations WHERE id = ?"
-            " UNION ALL"
-            " SELECT p.organization_id FROM organization_parents p"
-            " JOIN subtree s ON p.parent_id = s.id"
-            " WHERE p.valid_from <= ? AND p.valid_to >= ?)"
-            " SELECT " CHIBO_ORG_COLUMNS
-            " FROM organizations o"
-            " WHERE o.id > ?"
-            " AND o.valid_from <= ? AND o.valid_to >= ?"
-            " AND (? = '' OR FIND_IN_SET(o.level, ?) > 0)"
-            " AND (? = '' OR o.name_folded LIKE ? OR o.external_code = ?)"
-            " AND (? = 0 OR o.id IN (SELECT organization_id FROM"
-            " organization_parents WHERE parent_id = ? AND valid_from <= ?"
-            " AND valid_to >= ?))"
-            " AND (? = 0 OR o.id IN (SELECT id FROM subtree))"
-            " ORDER BY o.id LIMIT ?");
         const std::string day = FormatDate(filter.as_of);
-        const std::string like = absl::StrCat("%", filter.folded_query, "%");
-        int i = 1;
-        query.setInt64(i++, filter.ancestor_id);
-        query.setString(i++, day);
-        query.setString(i++, day);
-        query.setInt64(i++, filter.after_id);
-        query.setString(i++, day);
-        query.setString(i++, day);
-        query.setString(i++, filter.level_set);
-        query.setString(i++, filter.level_set);
-        query.setString(i++, filter.folded_query);
-        query.setString(i++, like);
-        query.setString(i++, filter.exact_query);
-        query.setInt64(i++, filter.parent_id);
-        query.setInt64(i++, filter.parent_id);
-        query.setString(i++, day);
-        query.setString(i++, day);
-        query.setInt64(i++, filter.ancestor_id);
-        query.setInt(i++, filter.limit + 1);
+        // The closure table holds the tree as it stands now. It answers for
+        // today and later while no placement in the province starts after
+        // `as_of`; past dates keep the placement history (the check would
+        // read every placement since then).
+        const int64_t root =
+            filter.ancestor_id != 0 ? filter.ancestor_id : filter.parent_id;
+        const bool current = root != 0 && filter.as_of >= TodayInVietnam() &&
+                             TreeIsCurrentOn(db, root, filter.as_of);
+        sql::PreparedStatement& query = !current ? HistoryPage(db, filter, day)
+                                        : filter.ancestor_id != 0
+                                            ? SubtreePage(db, filter, day)
+                                            : ChildrenPage(db, filter, day);
         std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
         *more = false;
         while (rows->next()) {
@@ -147,6 +221,7 @@ absl::Status RegistryStore::DeleteOrganization(const CallContext& call,
             db.Prepare("DELETE FROM organizations WHERE id = ?");
         del.setInt64(1, id);
         del.executeUpdate();
+        RemoveFromAncestors(db, id);
         AppendChange(db, call, {name, "deleted", id, nullptr});
         return absl::OkStatus();
       });

@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "common/text_fold.h"
 #include "services/registry/dated_history.h"
+#include "services/registry/organization_ancestors.h"
 #include "services/registry/store_internal.h"
 #include "services/registry/tree_rules.h"
 
@@ -73,8 +74,9 @@ absl::Status CreateOrganizationTx(DbConnection& db, const CallContext& call,
       ParseOptionalResourceId(organization.parent(), "organizations",
                               "organization.parent"));
   int64_t province_id = 0;
+  std::optional<OrgInfo> parent;
   if (parent_id != 0) {
-    std::optional<OrgInfo> parent = LockOrganization(db, parent_id);
+    parent = LockOrganization(db, parent_id);
     if (!parent) return OrganizationNotFound(parent_id, "organization.parent");
     RETURN_IF_ERROR(CheckPlacement(organization.level(), parent->level,
                                    organization.parent()));
@@ -128,6 +130,7 @@ absl::Status CreateOrganizationTx(DbConnection& db, const CallContext& call,
     place.setInt64(3, parent_id);
     place.executeUpdate();
   }
+  RETURN_IF_ERROR(AddToAncestors(db, id, parent ? &*parent : nullptr));
   RETURN_IF_ERROR(LoadOrganization(db, id, out));
   AppendChange(db, call, {out->name(), "created", id, out});
   return absl::OkStatus();
@@ -240,6 +243,7 @@ absl::Status MoveOrganizationTx(DbConnection& db, const CallContext& call,
   update.setInt64(1, new_parent_id);
   update.setInt64(2, id);
   update.executeUpdate();
+  RETURN_IF_ERROR(MoveInAncestors(db, id, *parent));
   RETURN_IF_ERROR(LoadOrganization(db, id, out));
   AppendChange(db, call, {name, "moved", id, out});
   return absl::OkStatus();
