@@ -57,5 +57,5 @@ expect_broken() { # NAME FILE EXPRESSION RULE
 expect_broken field_type chibo/registry/v1/registry.proto \
   '0,/string page_token = 4;/s//int64 page_token = 4;/' FIELD_SAME_TYPE
 expect_broken rpc_deleted chibo/registry/v1/registry.proto \
-  '/^ *rpc ListCadres(/d' RPC_NO_DELETE
+  '/^ *rpc ListCadres(/,/^  }$/d' RPC_NO_DELETE
 echo "contract guard test: ok"
