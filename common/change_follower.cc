@@ -13,51 +13,33 @@ ChangeFollower::ChangeFollower(Source source, Handler on_change,
     : source_(std::move(source)),
       on_change_(std::move(on_change)),
       on_resync_(std::move(on_resync)),
-      interval_(interval),
-      thread_([this] { Loop(); }) {}
+      task_(std::make_unique<PeriodicTask>([this] { return Poll(); },
+                                           interval)) {}
 
-ChangeFollower::~ChangeFollower() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  thread_.join();
-}
+ChangeFollower::~ChangeFollower() = default;
 
-void ChangeFollower::Loop() {
-  int64_t after = 0;
-  bool started = false;
-  bool reported_failure = false;
-  while (true) {
-    chibo::feed::v1::ListChangesResponse page;
-    absl::Status status = source_(after, &page);
-    if (status.ok() && !started) {
-      after = std::max(page.head_sequence(), page.last_sequence());
-      if (on_resync_) on_resync_();
-      started = true;
-      reported_failure = false;
-    } else if (status.ok()) {
-      for (const auto& change : page.changes()) on_change_(change);
-      after = page.last_sequence();
-      reported_failure = false;
-    } else if (!reported_failure) {
+bool ChangeFollower::Poll() {
+  chibo::feed::v1::ListChangesResponse page;
+  absl::Status status = source_(after_, &page);
+  if (!status.ok()) {
+    if (!reported_failure_) {
       Log(LogLevel::kWarning, "cannot follow the change feed; will retry",
           {{"error", status.message()}});
-      reported_failure = true;
+      reported_failure_ = true;
     }
-    // A full page means more is waiting: read on without sleeping.
-    const bool more = status.ok() && page.changes_size() >= kFeedPageSize;
-    std::unique_lock<std::mutex> lock(mu_);
-    if (more) {
-      if (stopping_) return;
-      continue;
-    }
-    if (stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_),
-                          [this] { return stopping_; })) {
-      return;
-    }
+    return false;
   }
+  reported_failure_ = false;
+  if (!started_) {
+    // The cache starts empty: nothing before the head concerns it.
+    after_ = std::max(page.head_sequence(), page.last_sequence());
+    if (on_resync_) on_resync_();
+    started_ = true;
+    return false;
+  }
+  for (const auto& change : page.changes()) on_change_(change);
+  after_ = page.last_sequence();
+  return page.changes_size() >= kFeedPageSize;
 }
 
 }  // namespace chibo

@@ -1,14 +1,14 @@
 #ifndef CHIBO_COMMON_CHANGE_FOLLOWER_H_
 #define CHIBO_COMMON_CHANGE_FOLLOWER_H_
 
-#include <condition_variable>
+#include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
+#include <memory>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "chibo/feed/v1/feed.pb.h"
+#include "common/periodic_task.h"
 
 namespace chibo {
 
@@ -36,16 +36,18 @@ class ChangeFollower {
   ChangeFollower& operator=(const ChangeFollower&) = delete;
 
  private:
-  void Loop();
+  // One poll; true when a full page says more is waiting.
+  bool Poll();
 
   Source source_;
   Handler on_change_;
   std::function<void()> on_resync_;
-  const absl::Duration interval_;
-  std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  // Touched only by the task's thread.
+  int64_t after_ = 0;
+  bool started_ = false;
+  bool reported_failure_ = false;
+  // Last: it starts polling once everything above is set.
+  std::unique_ptr<PeriodicTask> task_;
 };
 
 }  // namespace chibo
