@@ -2,8 +2,10 @@
 # Benchmarks GetOrganization against an echo server built on the same gRPC
 # library and server model (chibo::StartServer + RpcGate), in one run, and
 # reports throughput, latency, the ratio registry/echo and each process's
-# memory. A throwaway MariaDB and every process it starts live only as long
-# as this script. See --help.
+# memory; then writes (CreateMember, CreateOrganization and scheduling's
+# RecordMeeting) at 16 client threads without and with a request_id per call.
+# A throwaway MariaDB and every process it starts live only as long as this
+# script. See --help.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -16,17 +18,26 @@ Usage: scripts/bench.sh [--smoke] [--duration=SECONDS] [--concurrency=N]
                         [--no-build] [--build-dir=DIR] [--keep]
 
 Starts a private MariaDB (socket only, temporary directory), the echo
-baseline (tools/bench) and the registry (--insecure_dev), creates one
-organisation, then drives Echo and GetOrganization in turn with the same
-closed-loop load (chibo-loadgen) and prints qps, p50/p99 latency, errors,
-the qps ratio registry/echo (goal >= 0.8) and each process's VmRSS idle and
-under load (goal <= 64 MiB idle). Also measures raw MariaDB primary-key
-selects with mariadb-slap, for scale.
+baseline (tools/bench), the registry and scheduling (both --insecure_dev,
+scheduling asking this registry), creates one organisation, then drives
+Echo and GetOrganization in turn with the same closed-loop load
+(chibo-loadgen) and prints qps, p50/p99 latency, errors, the qps ratio
+registry/echo (goal >= 0.8) and each process's VmRSS idle and under load
+(goal <= 64 MiB idle). Also measures raw MariaDB primary-key selects with
+mariadb-slap, for scale.
+
+Writes: CreateMember, CreateOrganization (registry) and RecordMeeting
+(scheduling: an extra meeting of a cell with three members) at 16 client
+threads, each with no request_id, a new random (UUIDv4 style) one per call
+and a new time-ordered (UUIDv7/ULID style) one per call. Any failed write
+fails the smoke; outside --smoke a request_id variant below 0.9 x the qps
+without request_id is reported as a problem.
 
 Options:
   --smoke            CI mode: 2 s per target in one run, concurrency 4,
                      0.5 s warmup, no MariaDB baseline; exits 1 if any
-                     call failed (warm-up included), a qps is 0, a server
+                     call failed (warm-up included), a write failed, a
+                     qps is 0, a server
                      logged a problem (an error or warning line, a non-OK
                      call, a line that is not JSON such as a crash) or did
                      not exit cleanly on SIGTERM
@@ -63,6 +74,9 @@ TMP=""
 DB_DIR=""
 ECHO_PID=""
 REGISTRY_PID=""
+SCHEDULING_PID=""
+DB_PID=""
+SCHEDULING_PEAK=0
 LOADGEN_PID=""
 FAILURES=()
 
@@ -318,38 +332,107 @@ run_load() { # LABEL PORT METHOD JSON PID...
   done
 }
 
-# Creates an organisation through the registry and prints its name.
-create_org() { # PORT JSON
-  local port="$1" json="$2" created name
+# Calls a registry create method and prints the new resource's name, which
+# must start with PREFIX/.
+create_resource() { # PORT METHOD PREFIX JSON
+  local port="$1" method="$2" prefix="$3" json="$4" created name
   if ! created="$("$CHIBO_BUF" curl --protocol grpc --http2-prior-knowledge \
     -d "$json" \
-    "http://127.0.0.1:$port/chibo.registry.v1.RegistryService/CreateOrganization" 2>&1)"; then
+    "http://127.0.0.1:$port/chibo.registry.v1.RegistryService/$method" 2>&1)"; then
     printf '%s\n' "$created" >&2
-    chibo_die "CreateOrganization failed; answer above"
+    chibo_die "$method failed; answer above"
   fi
   name="$(grep -o -m 1 -E '"name": *"[^"]*"' <<<"$created" | sed -E 's/.*"([^"]*)"$/\1/')"
-  [[ "$name" == organizations/* ]] || {
+  [[ "$name" == "$prefix"/* ]] || {
     printf '%s\n' "$created" >&2
-    chibo_die "no organisation name in the CreateOrganization answer (above)"
+    chibo_die "no $prefix name in the $method answer (above)"
   }
   echo "$name"
 }
 
+# Creates an organisation through the registry and prints its name.
+create_org() { # PORT JSON
+  create_resource "$1" CreateOrganization organizations "$2"
+}
+
+# One RecordMeeting through buf curl, retried for up to 20 s while
+# scheduling does not know the cell yet (its tree view follows the
+# registry's feed), so that the load starts from a request known to work.
+# Dies with the last answer when it never succeeds.
+check_record() { # PORT JSON
+  local port="$1" json="$2" answer deadline=$((SECONDS + 20))
+  while true; do
+    if answer="$("$CHIBO_BUF" curl --protocol grpc --http2-prior-knowledge \
+      -d "$json" \
+      "http://127.0.0.1:$port/chibo.scheduling.v1.SchedulingService/RecordMeeting" 2>&1)"; then
+      grep -q '"name": *"meetings/' <<<"$answer" && return 0
+    fi
+    if ((SECONDS >= deadline)); then
+      printf '%s\n' "$answer" >&2
+      chibo_die "RecordMeeting does not succeed; last answer above"
+    fi
+    sleep 0.5
+  done
+}
+
+# RecordMeeting needs a cell whose every member gets a mark: a new cell
+# under BLOC with three members, and an extra meeting (no nominal date), so
+# that every call is a valid new record. A fresh cell for every run, because
+# a record reads the cell's records of the days around it, which grow with
+# each call: every run then starts from the same empty cell and no variant
+# pays for the records of the runs before it. The cell exists from today
+# (Vietnam's date, UTC+7 with no DST) and a record may not start in the
+# future, so the meeting starts at 00:00 today. Checks the request once and
+# sets RECORD_JSON.
+RECORD_JSON=""
+record_cell() { # REGISTRY_PORT SCHEDULING_PORT BLOC LABEL
+  local registry_port="$1" scheduling_port="$2" bloc="$3" label="$4"
+  local cell held attendance="" i member
+  cell="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Chi bộ họp $label\",\"level\":\"ORGANIZATION_LEVEL_GRASSROOTS_CELL\",\"category\":\"CELL_CATEGORY_ADMINISTRATIVE_AGENCY\",\"parent\":\"$bloc\",\"externalCode\":\"BENCH-HOP-$label\"}}")"
+  held="$(date -u -d '+7 hours' +%F)"
+  for i in 1 2 3; do
+    member="$(create_resource "$registry_port" CreateMember members "{\"member\":{\"displayName\":\"Đảng viên $i\"},\"cell\":\"$cell\",\"status\":\"MEMBER_STATUS_FULL\"}")"
+    attendance+="${attendance:+,}{\"member\":\"$member\",\"mark\":\"ATTENDANCE_MARK_PRESENT\"}"
+  done
+  RECORD_JSON="{\"record\":{\"cell\":\"$cell\",\"kind\":\"MEETING_KIND_THEMATIC\",\"form\":\"MEETING_FORM_IN_PERSON\",\"startTime\":\"${held}T00:00\",\"endTime\":\"${held}T00:45\",\"agenda\":\"Sinh hoạt chuyên đề\",\"attendance\":[$attendance]}}"
+  check_record "$scheduling_port" "$RECORD_JSON"
+}
+
+# The write methods, in report order, and the service each belongs to.
+WRITE_METHODS=(CreateMember CreateOrganization RecordMeeting)
+declare -A WRITE_SERVICE=([CreateMember]=registry [CreateOrganization]=registry
+  [RecordMeeting]=scheduling)
+
 # Writes from 16 client threads, each call with no request_id, with a fresh
 # random one (UUIDv4 style) or with a fresh time-ordered one (UUIDv7/ULID
-# style). Sets WRITE_RESULTS[<method>-<variant>] to the summarize line.
-declare -A WRITE_RESULTS=()
-run_write_loads() { # PORT CELL PID...
-  local port="$1" cell="$2" round method variant
-  shift 2
+# style). CreateMember and CreateOrganization go to the registry (into
+# CELL), RecordMeeting to scheduling (an extra meeting of a new cell under
+# BLOC per run, see record_cell; nothing in it needs to be unique per call,
+# each call records one more meeting). Sets
+# WRITE_RESULTS[<method>-<variant>] to the summarize line and
+# WRITE_WARMUP[<method>-<variant>] to the calls that failed in its warm-ups.
+declare -A WRITE_RESULTS=() WRITE_WARMUP=()
+run_write_loads() { # REGISTRY_PORT SCHEDULING_PORT CELL BLOC
+  local registry_port="$1" scheduling_port="$2" cell="$3" bloc="$4"
+  local round method variant
   local -A runs=()
   local -a order
-  local member_json="{\"member\":{\"displayName\":\"Nguyễn Văn A\"},\"cell\":\"$cell\",\"status\":\"MEMBER_STATUS_FULL\"}"
-  local org_json="{\"organization\":{\"displayName\":\"Tổ đảng\",\"level\":\"ORGANIZATION_LEVEL_PARTY_GROUP\",\"parent\":\"$cell\"}}"
+  local -A json=(
+    [CreateMember]="{\"member\":{\"displayName\":\"Nguyễn Văn A\"},\"cell\":\"$cell\",\"status\":\"MEMBER_STATUS_FULL\"}"
+    [CreateOrganization]="{\"organization\":{\"displayName\":\"Tổ đảng\",\"level\":\"ORGANIZATION_LEVEL_PARTY_GROUP\",\"parent\":\"$cell\"}}"
+    [RecordMeeting]=""
+  )
   LOAD_CONCURRENCY=16
   for ((round = 1; round <= ROUNDS; round++)); do
     if ((round % 2 == 1)); then order=(none random time); else order=(time random none); fi
-    for method in CreateMember CreateOrganization; do
+    for method in "${WRITE_METHODS[@]}"; do
+      local port="$registry_port" path="/chibo.registry.v1.RegistryService/$method"
+      local -a pids=("$REGISTRY_PID" "$DB_PID")
+      if [[ "${WRITE_SERVICE[$method]}" == scheduling ]]; then
+        port="$scheduling_port"
+        path="/chibo.scheduling.v1.SchedulingService/$method"
+        pids=("$SCHEDULING_PID" "$REGISTRY_PID" "$DB_PID")
+      fi
       for variant in "${order[@]}"; do
         LOADGEN_EXTRA=()
         local unique=""
@@ -359,11 +442,16 @@ run_write_loads() { # PORT CELL PID...
           LOADGEN_EXTRA+=(--id_style="$variant")
         fi
         [[ -n "$unique" ]] && LOADGEN_EXTRA+=(--unique_fields="$unique")
-        local json="$member_json"
-        [[ "$method" == CreateOrganization ]] && json="$org_json"
-        run_load "$method-$variant-$round" "$port" \
-          "/chibo.registry.v1.RegistryService/$method" "$json" "$@"
+        if [[ "$method" == RecordMeeting ]]; then
+          record_cell "$registry_port" "$scheduling_port" "$bloc" "$variant-$round"
+          json[$method]="$RECORD_JSON"
+        fi
+        run_load "$method-$variant-$round" "$port" "$path" "${json[$method]}" "${pids[@]}"
         runs[$method-$variant]+="$RESULT"$'\n'
+        if [[ "$method" == RecordMeeting ]] &&
+          ((PEAK[$SCHEDULING_PID] > SCHEDULING_PEAK)); then
+          SCHEDULING_PEAK=${PEAK[$SCHEDULING_PID]}
+        fi
       done
     done
   done
@@ -374,6 +462,7 @@ run_write_loads() { # PORT CELL PID...
     local -a lines=()
     mapfile -t lines < <(printf '%s' "${runs[$key]}")
     WRITE_RESULTS[$key]="$(summarize "${lines[@]}")"
+    WRITE_WARMUP[$key]="$(warmup_errors "${lines[@]}")"
   done
 }
 
@@ -389,6 +478,7 @@ cleanup() {
   local rc=$?
   trap '' INT TERM HUP
   [[ -n "$LOADGEN_PID" ]] && { kill -TERM "$LOADGEN_PID" 2>/dev/null || true; }
+  [[ -n "$SCHEDULING_PID" ]] && chibo_stop_pid "$SCHEDULING_PID" chibo-scheduling 10
   [[ -n "$REGISTRY_PID" ]] && chibo_stop_pid "$REGISTRY_PID" chibo-registry 10
   [[ -n "$ECHO_PID" ]] && chibo_stop_pid "$ECHO_PID" chibo-echo-server 10
   if [[ -n "$DB_DIR" ]]; then
@@ -420,8 +510,9 @@ main() {
   ECHO_BIN="$CHIBO_BUILD_DIR/tools/bench/chibo-echo-server"
   LOADGEN="$CHIBO_BUILD_DIR/tools/bench/chibo-loadgen"
   REGISTRY_BIN="$(chibo_service_binary registry "$CHIBO_BUILD_DIR")"
+  SCHEDULING_BIN="$(chibo_service_binary scheduling "$CHIBO_BUILD_DIR")"
   local bin
-  for bin in "$ECHO_BIN" "$LOADGEN" "$REGISTRY_BIN"; do
+  for bin in "$ECHO_BIN" "$LOADGEN" "$REGISTRY_BIN" "$SCHEDULING_BIN"; do
     [[ -x "$bin" ]] || chibo_die "$bin is not built (run without --no-build, or set CHIBO_BUILD_DIR)"
   done
   [[ -x "$CHIBO_BUF" ]] || chibo_die "$CHIBO_BUF is missing (npm ci, or run without --no-build)"
@@ -433,6 +524,7 @@ main() {
   chibo_db_provision "$sock" "$TMP/secrets"
   local db_pid
   db_pid="$(<"$DB_DIR/mysqld.pid")"
+  DB_PID="$db_pid"
 
   # Both servers get the same thread quota explicitly, so a CHIBO_MAX_THREADS
   # in the environment cannot tilt the comparison.
@@ -447,7 +539,17 @@ main() {
   local echo_port registry_port
   echo_port="$(wait_port chibo-echo-server "$ECHO_PID" "$TMP/echo.port" "$TMP/echo.log" 20)"
   registry_port="$(wait_port chibo-registry "$REGISTRY_PID" "$TMP/registry.port" "$TMP/registry.log" 60)"
-  chibo_log "echo on port $echo_port (pid $ECHO_PID), registry on port $registry_port (pid $REGISTRY_PID), MariaDB pid $db_pid"
+  # Scheduling asks this registry (cells, members, the tree feed). Started
+  # now so that its idle memory is measured with the others'.
+  chibo_spawn "$TMP/scheduling.log" "$SCHEDULING_BIN" --port=0 \
+    --port_file="$TMP/scheduling.port" --db_host="unix://$sock" \
+    --db_user=chibo_scheduling --db_password_file="$TMP/secrets/scheduling.password" \
+    --db_schema=chibo_scheduling --registry_address="127.0.0.1:$registry_port" \
+    --insecure_dev --max_threads="$MAX_THREADS"
+  SCHEDULING_PID=$CHIBO_SPAWNED_PID
+  local scheduling_port
+  scheduling_port="$(wait_port chibo-scheduling "$SCHEDULING_PID" "$TMP/scheduling.port" "$TMP/scheduling.log" 60)"
+  chibo_log "echo on port $echo_port (pid $ECHO_PID), registry on port $registry_port (pid $REGISTRY_PID), scheduling on port $scheduling_port (pid $SCHEDULING_PID), MariaDB pid $db_pid"
 
   # One organisation to read.
   local created org_name
@@ -466,9 +568,10 @@ main() {
 
   # Idle memory: both servers started, nothing in flight.
   sleep 1
-  local echo_idle registry_idle db_idle
+  local echo_idle registry_idle scheduling_idle db_idle
   echo_idle="$(rss_kib "$ECHO_PID")"
   registry_idle="$(rss_kib "$REGISTRY_PID")"
+  scheduling_idle="$(rss_kib "$SCHEDULING_PID")"
   db_idle="$(rss_kib "$db_pid")"
 
   # Alternate the order (echo, registry, registry, echo, ...) so that a
@@ -503,7 +606,7 @@ main() {
   local bloc cell
   bloc="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Đảng ủy Khối\",\"level\":\"ORGANIZATION_LEVEL_BLOC\",\"parent\":\"$org_name\",\"externalCode\":\"BENCH-KHOI\"}}")"
   cell="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Chi bộ\",\"level\":\"ORGANIZATION_LEVEL_GRASSROOTS_CELL\",\"category\":\"CELL_CATEGORY_ADMINISTRATIVE_AGENCY\",\"parent\":\"$bloc\",\"externalCode\":\"BENCH-CB\"}}")"
-  run_write_loads "$registry_port" "$cell" "$REGISTRY_PID" "$db_pid"
+  run_write_loads "$registry_port" "$scheduling_port" "$cell" "$bloc"
 
   # Raw MariaDB for scale: the same primary-key row, over the socket, with
   # the same number of clients (text protocol, no gRPC, no pool).
@@ -525,10 +628,14 @@ main() {
     fi
   fi
 
-  local echo_problems registry_problems
+  local echo_problems registry_problems scheduling_problems
   echo_problems="$(log_problems chibo-echo-server "$TMP/echo.log")"
   registry_problems="$(log_problems chibo-registry "$TMP/registry.log")"
+  scheduling_problems="$(log_problems chibo-scheduling "$TMP/scheduling.log")"
 
+  # Scheduling first: it follows the registry.
+  stop_server chibo-scheduling "$SCHEDULING_PID"
+  SCHEDULING_PID=""
   stop_server chibo-registry "$REGISTRY_PID"
   REGISTRY_PID=""
   stop_server chibo-echo-server "$ECHO_PID"
@@ -579,15 +686,18 @@ main() {
   local wrow='%-36s %10s %9s %9s %9s %8s  %s\n'
   # shellcheck disable=SC2059
   printf "$wrow" target qps p50_ms p99_ms "x none" errors "error codes"
-  local method variant w_qps w_p50 w_p99 w_calls w_err w_codes base_qps w_ratio
-  for method in CreateMember CreateOrganization; do
+  local method variant w_qps w_p50 w_p99 w_err w_codes base_qps w_ratio
+  for method in "${WRITE_METHODS[@]}"; do
     read -r base_qps _ <<<"${WRITE_RESULTS[$method-none]}"
     for variant in none random time; do
-      read -r w_qps w_p50 w_p99 w_calls w_err w_codes <<<"${WRITE_RESULTS[$method-$variant]}"
+      read -r w_qps w_p50 w_p99 _ w_err w_codes <<<"${WRITE_RESULTS[$method-$variant]}"
       w_ratio="$(awk -v r="$w_qps" -v e="$base_qps" 'BEGIN {if (e > 0) printf "%.2f", r / e; else print "n/a"}')"
       # shellcheck disable=SC2059
-      printf "$wrow" "registry  $method ($variant)" "$w_qps" "$w_p50" "$w_p99" "$w_ratio" "$w_err" "$w_codes"
+      printf "$wrow" "${WRITE_SERVICE[$method]}  $method ($variant)" "$w_qps" "$w_p50" "$w_p99" "$w_ratio" "$w_err" "$w_codes"
       ((w_err == 0)) || fail "$method with request_id $variant: $w_err call(s) failed ($w_codes)"
+      awk -v q="$w_qps" 'BEGIN {exit !(q > 0)}' || fail "$method with request_id $variant: qps is 0"
+      ((WRITE_WARMUP[$method-$variant] == 0)) ||
+        fail "$method with request_id $variant: ${WRITE_WARMUP[$method-$variant]} call(s) failed during the warm-up"
       if [[ "$variant" != none ]] && ((!SMOKE)); then
         awk -v x="$w_ratio" 'BEGIN {exit !(x != "n/a" && x >= 0.9)}' ||
           fail "$method with request_id $variant: $w_ratio x the throughput without (goal >= 0.9)"
@@ -603,13 +713,15 @@ main() {
   # shellcheck disable=SC2059
   printf "$mrow" chibo-registry "$(mib "$registry_idle")" "$(mib "$registry_peak")" "$(idle_verdict "$registry_idle")"
   # shellcheck disable=SC2059
+  printf "$mrow" chibo-scheduling "$(mib "$scheduling_idle")" "$(mib "$SCHEDULING_PEAK")" "$(idle_verdict "$scheduling_idle")"
+  # shellcheck disable=SC2059
   printf "$mrow" "mariadbd (not ours)" "$(mib "$db_idle")" "$(mib "$db_peak")" ""
   echo
   echo "runs (chibo-loadgen output):"
   printf '  echo      %s\n' "${echo_results[@]}"
   printf '  registry  %s\n' "${registry_results[@]}"
-  if ((echo_problems > 0 || registry_problems > 0)); then
-    echo "server logs: $echo_problems problem line(s) from echo, $registry_problems from registry (first ones in the warnings above)"
+  if ((echo_problems > 0 || registry_problems > 0 || scheduling_problems > 0)); then
+    echo "server logs: $echo_problems problem line(s) from echo, $registry_problems from registry, $scheduling_problems from scheduling (first ones in the warnings above)"
   fi
 
   # ------------------------------------------------------------ verdict
@@ -622,6 +734,7 @@ main() {
   ((r_warm == 0)) || fail "registry: $r_warm call(s) failed during the warm-up"
   ((echo_problems == 0)) || fail "chibo-echo-server logged $echo_problems problem line(s)"
   ((registry_problems == 0)) || fail "chibo-registry logged $registry_problems problem line(s)"
+  ((scheduling_problems == 0)) || fail "chibo-scheduling logged $scheduling_problems problem line(s)"
   awk -v q="$e_qps" 'BEGIN {exit !(q > 0)}' || fail "echo qps is 0"
   awk -v q="$r_qps" 'BEGIN {exit !(q > 0)}' || fail "registry qps is 0"
   if ((${#FAILURES[@]} > 0)); then

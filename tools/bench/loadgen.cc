@@ -21,7 +21,7 @@
 // serialized once, so no stubs of the target service are needed; the request
 // is parsed from --request_json into a message of --request_type (by default
 // the method's input type), found among the descriptors linked into this
-// binary (the registry and bench protos).
+// binary (the registry, scheduling and bench protos).
 //
 // Channels: the threads share --channels channels (default one per 8
 // threads, rounded up), thread i using channel i % channels. Every channel
@@ -64,6 +64,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "chibo/registry/v1/registry.pb.h"
+#include "chibo/scheduling/v1/scheduling.pb.h"
 #include "echo.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
@@ -210,6 +211,7 @@ std::string BuildRequest(Options& options) {
   // dropping their descriptors from the generated pool.
   (void)chibo::bench::v1::EchoRequest::descriptor();
   (void)chibo::registry::v1::GetOrganizationRequest::descriptor();
+  (void)chibo::scheduling::v1::RecordMeetingRequest::descriptor();
   const google::protobuf::DescriptorPool* pool =
       google::protobuf::DescriptorPool::generated_pool();
 
