@@ -13,12 +13,22 @@ namespace chibo::testing {
 namespace v1 = ::chibo::registry::v1;
 
 TreeBuilder::TreeBuilder(v1::RegistryService::Stub* registry,
-                         std::string code_prefix)
-    : registry_(registry), code_prefix_(std::move(code_prefix)) {}
+                         std::string code_prefix, std::string bearer_token)
+    : registry_(registry),
+      code_prefix_(std::move(code_prefix)),
+      bearer_token_(std::move(bearer_token)) {}
 
 std::unique_ptr<grpc::ClientContext> TreeBuilder::Context() {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  return context;
+}
+
+std::unique_ptr<grpc::ClientContext> TreeBuilder::NewContext() const {
+  std::unique_ptr<grpc::ClientContext> context = Context();
+  if (!bearer_token_.empty()) {
+    context->AddMetadata("authorization", "Bearer " + bearer_token_);
+  }
   return context;
 }
 
@@ -48,7 +58,7 @@ v1::Organization TreeBuilder::Organization(const std::string& display_name,
   org->set_category(category);
   v1::Organization created;
   grpc::Status status =
-      registry_->CreateOrganization(Context().get(), request, &created);
+      registry_->CreateOrganization(NewContext().get(), request, &created);
   EXPECT_TRUE(status.ok()) << display_name << ": " << status.error_message();
   return created;
 }
@@ -77,7 +87,7 @@ v1::Member TreeBuilder::Member(const std::string& cell,
   request.set_joined_date(joined);
   v1::Member created;
   grpc::Status result =
-      registry_->CreateMember(Context().get(), request, &created);
+      registry_->CreateMember(NewContext().get(), request, &created);
   EXPECT_TRUE(result.ok()) << display_name << ": " << result.error_message();
   return created;
 }

@@ -16,11 +16,15 @@ namespace chibo::testing {
 class TreeBuilder {
  public:
   // `code_prefix` starts every code Code() returns ("T" gives "T7-org").
+  // With `bearer_token` every call carries it (a registry with token
+  // authentication); without, the registry must be insecure-dev.
   TreeBuilder(registry::v1::RegistryService::Stub* registry,
-              std::string code_prefix);
+              std::string code_prefix, std::string bearer_token = "");
 
   // A context with a 20 s deadline.
   static std::unique_ptr<grpc::ClientContext> Context();
+  // Context() carrying the builder's token: for other calls of a test.
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
   // A code unique within the process: "<prefix><n>-<what>".
   std::string Code(const std::string& what) const;
 
@@ -57,6 +61,7 @@ class TreeBuilder {
  private:
   registry::v1::RegistryService::Stub* registry_;
   std::string code_prefix_;
+  std::string bearer_token_;
 };
 
 }  // namespace chibo::testing
