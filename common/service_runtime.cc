@@ -313,4 +313,14 @@ int ServiceRuntime::Run(const std::vector<grpc::Service*>& services) {
   return 0;
 }
 
+int ServiceRuntime::Main(int argc, char** argv,
+                         const ServiceDefinition& service) {
+  int exit_code = 0;
+  std::unique_ptr<ServiceRuntime> runtime =
+      Init(argc, argv, service, &exit_code);
+  if (runtime == nullptr) return exit_code;
+  std::unique_ptr<ServedServices> served = service.serve(*runtime);
+  return runtime->Run(served->services);
+}
+
 }  // namespace chibo

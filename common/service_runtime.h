@@ -21,37 +21,16 @@
 #include "common/periodic_task.h"
 #include "common/registry_client.h"
 #include "common/rpc.h"
+#include "common/service_definition.h"
 #include "common/tree_view.h"
 #include "grpcpp/grpcpp.h"
 
 namespace chibo {
 
-// What distinguishes one service's runtime from another's.
-class ServiceRuntime;
-
-struct ServiceDefinition {
-  std::string name;  // "registry"
-  const std::vector<Migration>* migrations = nullptr;
-  // The chibo services it calls, from KnownPeers() (common/peer_flags.h):
-  // {"registry"}. Each gets --<peer>_address (required) and the TLS flags
-  // --<peer>_tls_{ca_file,cert_file,key_file,server_name}; peer(name) is
-  // then set, and registry() when "registry" is listed.
-  std::vector<std::string> peers;
-  // The organisation-tree view for scope checks outside the registry
-  // (common/tree_view.h): tree_view() is then set and known_organizations
-  // migrated. Needs "registry" in peers.
-  bool tree_view = false;
-  // Answers scope checks about the organisation tree.
-  std::function<std::unique_ptr<auth::ScopeOracle>(ServiceRuntime&)>
-      make_oracle;
-  // Where tree changes appear (to invalidate cached ancestors).
-  std::function<ChangeFollower::Source(ServiceRuntime&)> tree_changes;
-};
-
 // What every service's main() needs, built once from the flags: logging,
 // the connection pool, migrations, the authoriser and the change feed.
-// main.cc then only constructs its store and service and calls Run().
-class ServiceRuntime {
+// main.cc then only calls Main() with its ServiceDefinition.
+class ServiceRuntime : public ServiceEnvironment {
  public:
   // Parses flags (with CHIBO_* fallbacks), waits for the database, applies
   // the migrations, loads keys and TLS. Returns nullptr after logging why
@@ -61,20 +40,22 @@ class ServiceRuntime {
                                               const ServiceDefinition& service,
                                               int* exit_code);
 
-  ~ServiceRuntime();
+  ~ServiceRuntime() override;
 
-  MysqlPool& pool() { return *pool_; }
-  const RpcGate& gate() const { return *gate_; }
-  // The client of a peer the definition lists, else null.
-  PeerClient* peer(absl::string_view name);
-  // Null unless the definition lists the "registry" peer.
-  RegistryClient* registry() { return registry_.get(); }
-  // Null unless the definition has tree_view.
-  TreeView* tree_view() { return tree_view_.get(); }
+  MysqlPool& pool() override { return *pool_; }
+  const RpcGate& gate() const override { return *gate_; }
+  PeerClient* peer(absl::string_view name) override;
+  RegistryClient* registry() override { return registry_.get(); }
+  TreeView* tree_view() override { return tree_view_.get(); }
 
   // Serves `services` plus the change feed until SIGTERM/SIGINT, then
   // drains. Returns the process exit code.
   int Run(const std::vector<grpc::Service*>& services);
+
+  // A service's whole main(): Init, then the definition's services (see
+  // ServiceDefinition::serve) until a termination signal. Returns the
+  // process exit code.
+  static int Main(int argc, char** argv, const ServiceDefinition& service);
 
  private:
   ServiceRuntime() = default;

@@ -12,15 +12,9 @@
 #include "common/auth/service_identity.h"
 #include "common/auth/tls_config.h"
 #include "common/auth/token_authorizer.h"
-#include "common/change_feed_service.h"
-#include "common/registry_client.h"
-#include "common/server.h"
 #include "common/testing/test_db.h"
-#include "services/registry/registry_service.h"
-#include "services/registry/store.h"
-#include "services/scheduling/org_directory.h"
-#include "services/scheduling/scheduling_service.h"
-#include "services/scheduling/store.h"
+#include "common/testing/test_service.h"
+#include "services/registry/store.h"  // for the store-level tests
 
 namespace chibo::auth {
 
@@ -31,8 +25,9 @@ struct Province {
   std::set<std::string> organizations;               // every org in it
 };
 
-// Every service, served as in production (TokenAuthorizer, real MariaDB,
-// one schema each) on port 0, with two provinces A and B to aim calls at.
+// Every service, served as in production (TestServices of their
+// definitions with TokenAuthorizer, real MariaDB, one schema each) on port
+// 0, with two provinces A and B to aim calls at.
 // The registry (with its feed) has one server; scheduling another, and
 // asks the registry over gRPC with its own service identity, as deployed.
 // With `tls`, only the registry's server uses it (the TLS tests call only
@@ -45,7 +40,7 @@ class SecuredServers {
   ~SecuredServers();
 
   // The registry server's port.
-  int port() const { return server_->port(); }
+  int port() const { return registry_->port(); }
   // The port of the server that serves `service` (a full service name).
   int PortFor(const std::string& service) const;
   std::string Token(const std::string& role, const std::string& scope,
@@ -53,8 +48,8 @@ class SecuredServers {
   const KeySet& keys() const { return keys_; }
   // A token signed by a key the servers do not trust.
   std::string ForgedToken() const;
-  testing::TestDatabase& db() { return *db_; }
-  testing::TestDatabase& scheduling_db() { return *scheduling_db_; }
+  testing::TestDatabase& db() { return registry_->db(); }
+  testing::TestDatabase& scheduling_db() { return scheduling_->db(); }
   const Province& a() const { return a_; }
   const Province& b() const { return b_; }
   // The services this process serves, by full service name.
@@ -62,32 +57,15 @@ class SecuredServers {
 
  private:
   SecuredServers() = default;
-  absl::Status BuildProvince(const std::string& tag, Province* out);
-  absl::Status StartScheduling();
+  absl::Status BuildProvince(const std::string& tag,
+                             registry::v1::RegistryService::Stub& registry,
+                             Province* out);
   absl::Status BuildSchedulingResources(Province* out);
 
-  std::unique_ptr<testing::TestDatabase> db_;
   KeySet keys_;
   KeySet forged_keys_;
-  std::unique_ptr<ScopeOracle> oracle_;
-  std::unique_ptr<TokenAuthorizer> authorizer_;
-  std::unique_ptr<RpcGate> gate_;
-  std::unique_ptr<registry::RegistryStore> store_;
-  std::unique_ptr<registry::RegistryServiceImpl> registry_;
-  std::unique_ptr<ChangeFeedService> feed_;
-  std::unique_ptr<RunningServer> server_;
-
-  std::unique_ptr<testing::TestDatabase> scheduling_db_;
-  std::unique_ptr<ServiceIdentity> identity_;
-  std::unique_ptr<RegistryClient> registry_client_;
-  std::unique_ptr<ScopeOracle> scheduling_oracle_;
-  std::unique_ptr<TokenAuthorizer> scheduling_authorizer_;
-  std::unique_ptr<RpcGate> scheduling_gate_;
-  std::unique_ptr<scheduling::SchedulingStore> scheduling_store_;
-  std::unique_ptr<scheduling::OrgDirectory> directory_;
-  std::unique_ptr<scheduling::SchedulingServiceImpl> scheduling_;
-  std::unique_ptr<ChangeFeedService> scheduling_feed_;
-  std::unique_ptr<RunningServer> scheduling_server_;
+  std::unique_ptr<testing::TestService> registry_;
+  std::unique_ptr<testing::TestService> scheduling_;
   std::set<std::string> served_;
   Province a_, b_;
 };

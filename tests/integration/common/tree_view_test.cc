@@ -11,100 +11,60 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "chibo/registry/v1/registry.grpc.pb.h"
-#include "common/change_feed_service.h"
 #include "common/log.h"
 #include "common/resource_name.h"
-#include "common/server.h"
 #include "common/testing/test_db.h"
+#include "common/testing/test_service.h"
+#include "common/testing/tree_builder.h"
 #include "gtest/gtest.h"
-#include "services/registry/registry_service.h"
-#include "services/registry/store.h"
+#include "services/registry/registry_definition.h"
 
 namespace chibo {
-const std::vector<Migration>& RegistryMigrations();
 const std::vector<Migration>& SchedulingMigrations();
 
 namespace {
 
-using registry::v1::CreateOrganizationRequest;
-using registry::v1::Organization;
-
 class TreeViewTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    auto registry = testing::TestService::Start(registry::RegistryDefinition());
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    registry_ = *std::move(registry);
     SetMinLogLevel(LogLevel::kError);
-    auto registry_db = testing::TestDatabase::Create(RegistryMigrations());
-    ASSERT_TRUE(registry_db.ok()) << registry_db.status();
-    registry_db_ = *std::move(registry_db);
     auto own_db = testing::TestDatabase::Create(TreeViewMigrations());
     ASSERT_TRUE(own_db.ok()) << own_db.status();
     own_db_ = *std::move(own_db);
-    gate_ = std::make_unique<RpcGate>(&authorizer_);
-    store_ = std::make_unique<registry::RegistryStore>(&registry_db_->pool());
-    service_ = std::make_unique<registry::RegistryServiceImpl>(store_.get(),
-                                                               gate_.get());
-    ServerOptions options;
-    options.listen_address = "127.0.0.1:0";
-    options.shutdown_grace = absl::Milliseconds(100);
-    feed_ =
-        std::make_unique<ChangeFeedService>(&registry_db_->pool(), gate_.get());
-    auto server = StartServer(options, {service_.get(), feed_.get()});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    auto channel =
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                            grpc::InsecureChannelCredentials());
-    stub_ = registry::v1::RegistryService::NewStub(channel);
+    stub_ = registry::v1::RegistryService::NewStub(registry_->channel());
     RegistryClient::Options client_options;
     client_options.open_circuit_for = absl::Milliseconds(200);
-    client_ =
-        std::make_unique<RegistryClient>(channel, nullptr, client_options);
+    client_ = std::make_unique<RegistryClient>(registry_->channel(), nullptr,
+                                               client_options);
     view_ = std::make_unique<TreeView>(&own_db_->pool(), client_.get());
 
-    province_ = Create("Tỉnh ủy", registry::v1::ORGANIZATION_LEVEL_PROVINCE, 0);
-    bloc_ = Create("Đảng ủy Khối", registry::v1::ORGANIZATION_LEVEL_BLOC,
-                   province_);
-    cell_ = Create("Chi bộ Sở Tư pháp",
-                   registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL, bloc_);
-  }
-
-  int64_t Create(const std::string& name, registry::v1::OrganizationLevel level,
-                 int64_t parent) {
-    static int counter = 0;
-    CreateOrganizationRequest request;
-    Organization* org = request.mutable_organization();
-    org->set_display_name(name);
-    org->set_level(level);
-    if (parent != 0) org->set_parent(ResourceName("organizations", parent));
-    if (level == registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL) {
-      org->set_category(registry::v1::CELL_CATEGORY_ADMINISTRATIVE_AGENCY);
-    }
-    org->set_valid_from("2020-01-01");
-    org->set_external_code(absl::StrCat("TV-", ++counter));
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    Organization out;
-    grpc::Status status = stub_->CreateOrganization(&context, request, &out);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return OrgId(out.name());
+    testing::TreeBuilder tree(stub_.get(), "TV");
+    testing::TreeBuilder::ChainOptions chain_options;
+    chain_options.province_name = "Tỉnh ủy";
+    chain_options.bloc_name = "Đảng ủy Khối";
+    chain_options.valid_from = "2020-01-01";
+    const testing::TreeBuilder::Chain chain =
+        tree.ProvinceBlocCell(chain_options);
+    province_ = OrgId(chain.province.name());
+    bloc_ = OrgId(chain.bloc.name());
+    cell_ = OrgId(chain.cell.name());
+    province_code_ = chain.province.external_code();
   }
 
   static CallContext Call() { return testing::TestCall(); }
 
-  InsecureDevAuthorizer authorizer_;
-  std::unique_ptr<testing::TestDatabase> registry_db_;
+  std::unique_ptr<testing::TestService> registry_;
   std::unique_ptr<testing::TestDatabase> own_db_;
-  std::unique_ptr<RpcGate> gate_;
-  std::unique_ptr<registry::RegistryStore> store_;
-  std::unique_ptr<registry::RegistryServiceImpl> service_;
-  std::unique_ptr<ChangeFeedService> feed_;
-  std::unique_ptr<RunningServer> server_;
   std::unique_ptr<registry::v1::RegistryService::Stub> stub_;
   std::unique_ptr<RegistryClient> client_;
   std::unique_ptr<TreeView> view_;
   int64_t province_ = 0;
   int64_t bloc_ = 0;
   int64_t cell_ = 0;
+  std::string province_code_;
 };
 
 TEST_F(TreeViewTest, AnswersFromTheRegistry) {
@@ -141,7 +101,7 @@ TEST_F(TreeViewTest, KeepsAnsweringScopeChecksWhileTheRegistryIsDown) {
   EXPECT_EQ(
       own_db_->QueryInt("SELECT COUNT(*) FROM known_organizations").value(), 3);
 
-  server_.reset();
+  registry_->Stop();
   auto during = oracle.AncestorsOf(cell_, absl::Now() + absl::Seconds(5));
   ASSERT_TRUE(during.ok()) << during.status();
   EXPECT_EQ(*during, *before);
@@ -166,7 +126,7 @@ TEST_F(TreeViewTest, OrganizationsAreTheirOwnAndOtherResourcesAreTheService) {
   auto other = oracle.OrganizationsOf("ratings/7", deadline);
   EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(other.status().message(), "not a evaluation resource: ratings/7");
-  auto code = oracle.OrganizationByCode("TV-1", deadline);
+  auto code = oracle.OrganizationByCode(province_code_, deadline);
   ASSERT_TRUE(code.ok());
   EXPECT_FALSE(code->has_value());
 }

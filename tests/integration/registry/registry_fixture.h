@@ -6,18 +6,18 @@
 
 #include "chibo/feed/v1/feed.grpc.pb.h"
 #include "chibo/registry/v1/registry.grpc.pb.h"
-#include "common/change_feed_service.h"
-#include "common/server.h"
 #include "common/testing/expect_status.h"
 #include "common/testing/test_db.h"
+#include "common/testing/test_service.h"
+#include "common/testing/tree_builder.h"
 #include "gtest/gtest.h"
-#include "services/registry/registry_service.h"
-#include "services/registry/store.h"
+#include "services/registry/store.h"  // for the store-level tests
 
 namespace chibo::registry {
 
-// A real registry server on port 0 over a fresh schema of the test MariaDB,
-// shared by the tests of a suite; each test builds its own part of the tree
+// A real registry server on port 0 over a fresh schema of the test MariaDB
+// (a TestService of RegistryDefinition, insecure-dev), shared by the tests
+// of a suite; each test builds its own part of the tree
 // with unique codes.
 class RegistryTest : public ::testing::Test {
  protected:
@@ -42,18 +42,13 @@ class RegistryTest : public ::testing::Test {
 
   static v1::RegistryService::Stub& stub() { return *stub_; }
   static feed::v1::ChangeFeedService::Stub& feed() { return *feed_stub_; }
-  static testing::TestDatabase& db() { return *db_; }
+  static testing::TestDatabase& db() { return server_->db(); }
   // For tests that talk to the server below the generated stubs.
   static int port() { return server_->port(); }
 
  private:
-  static std::unique_ptr<testing::TestDatabase> db_;
-  static std::unique_ptr<InsecureDevAuthorizer> authorizer_;
-  static std::unique_ptr<RpcGate> gate_;
-  static std::unique_ptr<RegistryStore> store_;
-  static std::unique_ptr<RegistryServiceImpl> service_;
-  static std::unique_ptr<chibo::ChangeFeedService> feed_service_;
-  static std::unique_ptr<RunningServer> server_;
+  static std::unique_ptr<testing::TestService> server_;
+  static std::unique_ptr<testing::TreeBuilder> tree_;
   static std::unique_ptr<v1::RegistryService::Stub> stub_;
   static std::unique_ptr<feed::v1::ChangeFeedService::Stub> feed_stub_;
 };

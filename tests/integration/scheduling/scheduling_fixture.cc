@@ -1,120 +1,64 @@
 #include "tests/integration/scheduling/scheduling_fixture.h"
 
-#include <atomic>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/dates.h"
-#include "common/log.h"
+#include "services/registry/registry_definition.h"
 #include "services/scheduling/proto_codec.h"
-
-namespace chibo {
-const std::vector<Migration>& RegistryMigrations();
-const std::vector<Migration>& SchedulingMigrations();
-}  // namespace chibo
+#include "services/scheduling/scheduling_definition.h"
 
 namespace chibo::scheduling {
 
-std::unique_ptr<testing::TestDatabase> SchedulingTest::registry_db_;
-std::unique_ptr<testing::TestDatabase> SchedulingTest::scheduling_db_;
-std::unique_ptr<InsecureDevAuthorizer> SchedulingTest::authorizer_;
-std::unique_ptr<RpcGate> SchedulingTest::gate_;
-std::unique_ptr<registry::RegistryStore> SchedulingTest::registry_store_;
-std::unique_ptr<registry::RegistryServiceImpl>
-    SchedulingTest::registry_service_;
-std::unique_ptr<RunningServer> SchedulingTest::registry_server_;
-int SchedulingTest::registry_port_ = 0;
-std::unique_ptr<RegistryClient> SchedulingTest::client_;
-std::unique_ptr<SchedulingStore> SchedulingTest::store_;
-std::unique_ptr<OrgDirectory> SchedulingTest::directory_;
-std::unique_ptr<SchedulingServiceImpl> SchedulingTest::service_;
-std::unique_ptr<RunningServer> SchedulingTest::server_;
+std::unique_ptr<testing::TestService> SchedulingTest::registry_server_;
+std::unique_ptr<testing::TestService> SchedulingTest::scheduling_;
+std::unique_ptr<testing::TreeBuilder> SchedulingTest::tree_;
 std::unique_ptr<registry::v1::RegistryService::Stub> SchedulingTest::registry_;
 std::unique_ptr<v1::SchedulingService::Stub> SchedulingTest::stub_;
 
 void SchedulingTest::SetUpTestSuite() {
-  SetMinLogLevel(LogLevel::kWarning);
-  auto registry_db = testing::TestDatabase::Create(RegistryMigrations());
-  ASSERT_TRUE(registry_db.ok()) << registry_db.status();
-  registry_db_ = *std::move(registry_db);
-  auto scheduling_db = testing::TestDatabase::Create(SchedulingMigrations());
-  ASSERT_TRUE(scheduling_db.ok()) << scheduling_db.status();
-  scheduling_db_ = *std::move(scheduling_db);
-  authorizer_ = std::make_unique<InsecureDevAuthorizer>();
-  gate_ = std::make_unique<RpcGate>(authorizer_.get());
-  registry_store_ =
-      std::make_unique<registry::RegistryStore>(&registry_db_->pool());
-  registry_service_ = std::make_unique<registry::RegistryServiceImpl>(
-      registry_store_.get(), gate_.get());
-  StartRegistry();
-  ASSERT_NE(registry_server_, nullptr);
-
-  RegistryClient::Options client_options;
-  client_options.open_circuit_for = absl::Milliseconds(500);
-  client_ = std::make_unique<RegistryClient>(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", registry_port_),
-                          grpc::InsecureChannelCredentials()),
-      nullptr, client_options);
-  store_ = std::make_unique<SchedulingStore>(&scheduling_db_->pool());
-  directory_ =
-      std::make_unique<OrgDirectory>(&scheduling_db_->pool(), client_.get());
-  service_ = std::make_unique<SchedulingServiceImpl>(
-      store_.get(), directory_.get(), gate_.get());
-  ServerOptions options;
-  options.listen_address = "127.0.0.1:0";
-  options.shutdown_grace = absl::Seconds(1);
-  auto server = StartServer(options, {service_.get()});
-  ASSERT_TRUE(server.ok()) << server.status();
-  server_ = *std::move(server);
-  registry_ = registry::v1::RegistryService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", registry_port_),
-                          grpc::InsecureChannelCredentials()));
-  stub_ = v1::SchedulingService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                          grpc::InsecureChannelCredentials()));
+  auto registry_server =
+      testing::TestService::Start(registry::RegistryDefinition());
+  ASSERT_TRUE(registry_server.ok()) << registry_server.status();
+  registry_server_ = *std::move(registry_server);
+  testing::TestServiceOptions options;
+  options.peer_ports["registry"] = registry_server_->port();
+  options.peer_options.open_circuit_for = absl::Milliseconds(500);
+  auto scheduling =
+      testing::TestService::Start(SchedulingDefinition(), std::move(options));
+  ASSERT_TRUE(scheduling.ok()) << scheduling.status();
+  scheduling_ = *std::move(scheduling);
+  registry_ =
+      registry::v1::RegistryService::NewStub(registry_server_->channel());
+  stub_ = v1::SchedulingService::NewStub(scheduling_->channel());
+  tree_ = std::make_unique<testing::TreeBuilder>(registry_.get(), "S");
 }
 
 void SchedulingTest::TearDownTestSuite() {
+  tree_.reset();
   stub_.reset();
   registry_.reset();
-  server_.reset();
-  service_.reset();
-  directory_.reset();
-  store_.reset();
-  client_.reset();
+  scheduling_.reset();
   registry_server_.reset();
-  registry_service_.reset();
-  registry_store_.reset();
-  scheduling_db_.reset();
-  registry_db_.reset();
 }
 
 void SchedulingTest::SetUp() {
-  ASSERT_NE(server_, nullptr) << "the suite's servers did not start";
+  ASSERT_NE(scheduling_, nullptr) << "the suite's servers did not start";
 }
 
-void SchedulingTest::StopRegistry() { registry_server_.reset(); }
+void SchedulingTest::StopRegistry() { registry_server_->Stop(); }
 
 void SchedulingTest::StartRegistry() {
-  ServerOptions options;
-  options.listen_address = absl::StrCat("127.0.0.1:", registry_port_);
-  options.shutdown_grace = absl::Milliseconds(200);
-  auto server = StartServer(options, {registry_service_.get()});
-  ASSERT_TRUE(server.ok()) << server.status();
-  registry_server_ = *std::move(server);
-  registry_port_ = registry_server_->port();
+  absl::Status restarted = registry_server_->Restart();
+  ASSERT_TRUE(restarted.ok()) << restarted;
 }
 
 std::unique_ptr<grpc::ClientContext> SchedulingTest::Context() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
-  return context;
+  return testing::TreeBuilder::Context();
 }
 
 std::string SchedulingTest::Code(const std::string& prefix) {
-  static std::atomic<int> counter{0};
-  return absl::StrCat("S", counter.fetch_add(1), "-", prefix);
+  return tree_->Code(prefix);
 }
 
 int SchedulingTest::LastYear() {
@@ -127,28 +71,13 @@ int SchedulingTest::NextYear() {
 
 SchedulingTest::Tree SchedulingTest::MakeTree(
     int members, registry::v1::CellCategory category) {
-  Tree tree;
-  auto create = [&](const std::string& name, registry::v1::OrganizationLevel l,
-                    const std::string& parent,
-                    registry::v1::CellCategory c) -> std::string {
-    registry::v1::CreateOrganizationRequest request;
-    request.mutable_organization()->set_display_name(name);
-    request.mutable_organization()->set_level(l);
-    request.mutable_organization()->set_parent(parent);
-    request.mutable_organization()->set_category(c);
-    request.mutable_organization()->set_valid_from("2020-01-01");
-    request.mutable_organization()->set_external_code(Code("org"));
-    registry::v1::Organization org;
-    grpc::Status status =
-        registry_->CreateOrganization(Context().get(), request, &org);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return org.name();
-  };
-  tree.province = create("Tỉnh ủy", registry::v1::ORGANIZATION_LEVEL_PROVINCE,
-                         "", registry::v1::CELL_CATEGORY_UNSPECIFIED);
-  tree.bloc = create("Đảng ủy Khối", registry::v1::ORGANIZATION_LEVEL_BLOC,
-                     tree.province, registry::v1::CELL_CATEGORY_UNSPECIFIED);
-  tree.cell = MakeCellUnder(tree.bloc, category);
+  testing::TreeBuilder::ChainOptions options;
+  options.province_name = "Tỉnh ủy";
+  options.bloc_name = "Đảng ủy Khối";
+  options.valid_from = "2020-01-01";
+  options.category = category;
+  testing::TreeBuilder::Chain chain = tree_->ProvinceBlocCell(options);
+  Tree tree{chain.province.name(), chain.bloc.name(), chain.cell.name(), {}};
   for (int i = 0; i < members; ++i)
     tree.members.push_back(MakeMember(tree.cell));
   return tree;
@@ -156,33 +85,16 @@ SchedulingTest::Tree SchedulingTest::MakeTree(
 
 std::string SchedulingTest::MakeCellUnder(const std::string& parent,
                                           registry::v1::CellCategory category) {
-  registry::v1::CreateOrganizationRequest request;
-  request.mutable_organization()->set_display_name("Chi bộ Sở Tư pháp");
-  request.mutable_organization()->set_level(
-      registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL);
-  request.mutable_organization()->set_parent(parent);
-  request.mutable_organization()->set_category(category);
-  request.mutable_organization()->set_valid_from("2020-01-01");
-  request.mutable_organization()->set_external_code(Code("cell"));
-  registry::v1::Organization org;
-  grpc::Status status =
-      registry_->CreateOrganization(Context().get(), request, &org);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return org.name();
+  return tree_
+      ->Organization("Chi bộ Sở Tư pháp",
+                     registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL, parent,
+                     "2020-01-01", category, "cell")
+      .name();
 }
 
 std::string SchedulingTest::MakeMember(const std::string& cell,
                                        registry::v1::MemberStatus status) {
-  registry::v1::CreateMemberRequest request;
-  request.mutable_member()->set_display_name("Nguyễn Văn An");
-  request.set_cell(cell);
-  request.set_status(status);
-  request.set_joined_date("2020-01-01");
-  registry::v1::Member member;
-  grpc::Status result =
-      registry_->CreateMember(Context().get(), request, &member);
-  EXPECT_TRUE(result.ok()) << result.error_message();
-  return member.name();
+  return tree_->Member(cell, "Nguyễn Văn An", status, "2020-01-01").name();
 }
 
 v1::MeetingRule SchedulingTest::MakeDayRule(const std::string& organization,

@@ -7,26 +7,21 @@
 
 #include "chibo/registry/v1/registry.grpc.pb.h"
 #include "chibo/scheduling/v1/scheduling.grpc.pb.h"
-#include "common/change_feed_service.h"
-#include "common/registry_client.h"
-#include "common/server.h"
 #include "common/testing/expect_status.h"
 #include "common/testing/test_db.h"
+#include "common/testing/test_service.h"
+#include "common/testing/tree_builder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/registry/registry_service.h"
-#include "services/registry/store.h"
-#include "services/scheduling/org_directory.h"
-#include "services/scheduling/scheduling_service.h"
-#include "services/scheduling/store.h"
 
 namespace chibo::scheduling {
 
 using chibo::testing::ExpectError;
 
-// A real registry and a real scheduling server, each on port 0 over its own
-// fresh schema of the test MariaDB; scheduling asks the registry over gRPC
-// as in production. Each test builds its own part of the tree.
+// A real registry and a real scheduling server (TestServices of their
+// definitions, insecure-dev), each on port 0 over its own fresh schema of
+// the test MariaDB; scheduling asks the registry over gRPC as in
+// production. Each test builds its own part of the tree.
 class SchedulingTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
@@ -78,7 +73,7 @@ class SchedulingTest : public ::testing::Test {
 
   static registry::v1::RegistryService::Stub& registry() { return *registry_; }
   static v1::SchedulingService::Stub& stub() { return *stub_; }
-  static testing::TestDatabase& db() { return *scheduling_db_; }
+  static testing::TestDatabase& db() { return scheduling_->db(); }
 
   // Last year and next year in Vietnam: records must lie in the past,
   // postponements in the future.
@@ -86,19 +81,9 @@ class SchedulingTest : public ::testing::Test {
   static int NextYear();
 
  private:
-  static std::unique_ptr<testing::TestDatabase> registry_db_;
-  static std::unique_ptr<testing::TestDatabase> scheduling_db_;
-  static std::unique_ptr<InsecureDevAuthorizer> authorizer_;
-  static std::unique_ptr<RpcGate> gate_;
-  static std::unique_ptr<registry::RegistryStore> registry_store_;
-  static std::unique_ptr<registry::RegistryServiceImpl> registry_service_;
-  static std::unique_ptr<RunningServer> registry_server_;
-  static int registry_port_;
-  static std::unique_ptr<RegistryClient> client_;
-  static std::unique_ptr<SchedulingStore> store_;
-  static std::unique_ptr<OrgDirectory> directory_;
-  static std::unique_ptr<SchedulingServiceImpl> service_;
-  static std::unique_ptr<RunningServer> server_;
+  static std::unique_ptr<testing::TestService> registry_server_;
+  static std::unique_ptr<testing::TestService> scheduling_;
+  static std::unique_ptr<testing::TreeBuilder> tree_;
   static std::unique_ptr<registry::v1::RegistryService::Stub> registry_;
   static std::unique_ptr<v1::SchedulingService::Stub> stub_;
 };
