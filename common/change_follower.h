@@ -30,7 +30,7 @@ class ChangeFollower {
   using Handler = std::function<void(const chibo::feed::v1::Change&)>;
 
   ChangeFollower(Source source, Handler on_change, absl::Duration interval,
-                 std::function<void()> on_resync = nullptr);
+                 std::function<void()> on_resync);
   ~ChangeFollower();
   ChangeFollower(const ChangeFollower&) = delete;
   ChangeFollower& operator=(const ChangeFollower&) = delete;

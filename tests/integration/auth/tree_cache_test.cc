@@ -27,7 +27,7 @@ TEST(TreeCacheTest, MovesInvalidateCachedAncestors) {
       [&oracle](const feed::v1::Change& change) {
         if (change.action() == "moved") oracle.Invalidate();
       },
-      absl::Milliseconds(100));
+      absl::Milliseconds(100), [&oracle] { oracle.Invalidate(); });
 
   // Province A's cell sits under A's bloc; its ancestors are cached.
   const CallContext call = testing::TestCall();

@@ -175,8 +175,11 @@ TEST_F(RpcGateTest, TheRequestIdComesFromTheRequest) {
 TEST_F(RpcGateTest, AShortClientDeadlineIsKept) {
   const absl::Time before = absl::Now();
   ASSERT_TRUE(Get(absl::Milliseconds(1500)).ok());
-  EXPECT_GE(seen_.deadline, before + absl::Milliseconds(1000));
-  EXPECT_LE(seen_.deadline, absl::Now() + absl::Milliseconds(1500));
+  // The client's 1.5 s, not the server's 30 s cap; the bounds leave room for
+  // a loaded machine (gRPC sends the time left, which the server adds to its
+  // own clock when the call arrives).
+  EXPECT_GE(seen_.deadline, before + absl::Milliseconds(500));
+  EXPECT_LE(seen_.deadline, absl::Now() + absl::Milliseconds(2500));
 }
 
 TEST_F(RpcGateTest, ALongClientDeadlineIsCappedByTheServers) {
