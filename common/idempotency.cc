@@ -93,27 +93,35 @@ absl::Status IdempotentWrite(
     return WithConnection(pool, call.deadline, what, TxMode::kWrite, write);
   }
   const std::string hash = RequestHash(request);
-  // The key is claimed by inserting it, first thing in the write's
-  // transaction. A new key takes only an insert-intention lock, which never
-  // conflicts with other new keys (a SELECT ... FOR UPDATE of a missing key
-  // took a gap lock, and concurrent new keys deadlocked on the gap). The
-  // same key in flight elsewhere makes the insert wait for that
-  // transaction: its commit turns the insert into a duplicate (then its
-  // stored response is returned), its rollback lets this attempt proceed.
-  // Either way one request_id never writes twice.
+  // The key is claimed by inserting it, with the response, as the last
+  // statement of the write's transaction. An INSERT of a new key takes only
+  // an insert-intention lock, which never conflicts with other new keys (a
+  // SELECT ... FOR UPDATE of a missing key took a gap lock, and concurrent
+  // new keys deadlocked on the gap), and the row is written once. The same
+  // key in flight elsewhere makes the insert wait for that transaction: its
+  // commit turns the insert into a duplicate, so this attempt rolls back its
+  // write and returns the stored answer; its rollback lets this one commit.
+  // Either way one request_id writes once. A retry of a finished request
+  // takes the same path (its write is rolled back at the duplicate key, or
+  // fails on what the first attempt created): retries are rare, and this
+  // keeps the first attempt, the common case, to a single extra statement.
+  bool found = false;
   for (int round = 0; round < 3; ++round) {
     bool claimed_elsewhere = false;
     absl::Status status = WithConnection(
         pool, call.deadline, what, TxMode::kWrite,
         [&](DbConnection& db) -> absl::Status {
           claimed_elsewhere = false;
+          RETURN_IF_ERROR(write(db));
           sql::PreparedStatement& claim = db.Prepare(
               "INSERT INTO idempotency_keys "
               "(request_id, method, request_hash, response, created_at) "
-              "VALUES (?, ?, ?, '', UTC_TIMESTAMP(6))");
+              "VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))");
           claim.setString(1, call.request_id);
           claim.setString(2, call.method);
           claim.setString(3, hash);
+          std::istringstream blob(response->SerializeAsString());
+          claim.setBlob(4, &blob);
           try {
             claim.executeUpdate();
           } catch (const sql::SQLException& e) {
@@ -121,22 +129,18 @@ absl::Status IdempotentWrite(
             claimed_elsewhere = true;
             return absl::AbortedError("request_id: claimed elsewhere");
           }
-          RETURN_IF_ERROR(write(db));
-          sql::PreparedStatement& remember = db.Prepare(
-              "UPDATE idempotency_keys SET response = ? "
-              "WHERE method = ? AND request_id = ?");
-          std::istringstream blob(response->SerializeAsString());
-          remember.setBlob(1, &blob);
-          remember.setString(2, call.method);
-          remember.setString(3, call.request_id);
-          remember.executeUpdate();
           return absl::OkStatus();
         });
+    if (status.ok()) return status;
+    // Lost the claim, or the write failed because the concurrent attempt of
+    // the same request wrote first (a unique code it had just taken): the
+    // answer is the one that attempt stored.
+    absl::Status stored =
+        StoredResponse(pool, call, what, hash, response, &found);
+    if (stored.ok() && found) return absl::OkStatus();
+    if (found) return stored;  // the same request_id, another request
     if (!claimed_elsewhere) return status;
-    bool found = false;
-    RETURN_IF_ERROR(StoredResponse(pool, call, what, hash, response, &found));
-    if (found) return absl::OkStatus();
-    // Pruned between the duplicate and the read: claim it again.
+    // Pruned between the duplicate and the read: write again.
   }
   return absl::AbortedError(absl::StrCat(
       "concurrent retries of one request_id while ", what, "; retry"));

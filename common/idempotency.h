@@ -17,8 +17,8 @@ class MysqlPool;
 struct CallContext;
 
 // Runs `write` in one transaction and fills `response`. When the call has a
-// request_id, the key is claimed by an INSERT at the start of that
-// transaction and the response stored with it before COMMIT; a retry with
+// request_id, the key and the response are inserted as the last statement
+// of that transaction (no gap lock: new keys never deadlock); a retry with
 // the same request_id and the same request returns the stored response and
 // writes nothing, and a retry that arrives while the first attempt is still
 // running waits for it (ABORTED if it waits past the lock wait timeout).
