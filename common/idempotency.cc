@@ -6,7 +6,6 @@
 #include <openssl/sha.h>
 
 #include <memory>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -120,8 +119,10 @@ absl::Status IdempotentWrite(
           claim.setString(1, call.request_id);
           claim.setString(2, call.method);
           claim.setString(3, hash);
-          std::istringstream blob(response->SerializeAsString());
-          claim.setBlob(4, &blob);
+          // As a string, not setBlob: Connector/C++ sends a blob parameter
+          // in a round trip of its own (mysql_stmt_send_long_data). The
+          // string keeps its length, so binary bytes pass unchanged.
+          claim.setString(4, response->SerializeAsString());
           try {
             claim.executeUpdate();
           } catch (const sql::SQLException& e) {

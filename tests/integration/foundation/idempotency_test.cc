@@ -68,6 +68,9 @@ class IdempotencyTest : public ::testing::Test {
               db.Prepare("SELECT LAST_INSERT_ID()").executeQuery());
           id->next();
           out->set_resource(absl::StrCat("things/", id->getInt64(1)));
+          // Bytes a stored response must keep: a NUL and a high sequence.
+          out->set_payload_json(std::string("a\0b", 3));
+          out->set_sequence(int64_t{1} << 40);
           absl::SleepFor(hold);
           return absl::OkStatus();
         });
@@ -83,6 +86,8 @@ TEST_F(IdempotencyTest, RetryReturnsTheStoredResponseAndWritesNothing) {
   ASSERT_TRUE(CreateThing("k-1", "a", &first).ok());
   ASSERT_TRUE(CreateThing("k-1", "a", &second).ok());
   EXPECT_EQ(first.resource(), second.resource());
+  EXPECT_EQ(second.payload_json(), std::string("a\0b", 3));
+  EXPECT_EQ(second.sequence(), int64_t{1} << 40);
   EXPECT_EQ(Things(), 1);
   feed::v1::Change other;
   absl::Status reused = CreateThing("k-1", "b", &other);
