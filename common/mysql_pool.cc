@@ -131,11 +131,12 @@ absl::StatusOr<std::unique_ptr<DbConnection>> MysqlPool::Connect() {
     std::unique_ptr<sql::Statement> init(raw->createStatement());
     // Timestamps are stored and compared in UTC everywhere.
     init->execute("SET time_zone = '+00:00'");
-    // A fixed literal per value: no SQL is built from input here.
-    init->execute(
-        absl::StrCat("SET SESSION innodb_lock_wait_timeout = ",
-                     std::max<int64_t>(
-                         1, absl::ToInt64Seconds(options_.lock_wait_timeout))));
+    std::unique_ptr<sql::PreparedStatement> lock_wait(
+        raw->prepareStatement("SET SESSION innodb_lock_wait_timeout = ?"));
+    lock_wait->setInt64(
+        1,
+        std::max<int64_t>(1, absl::ToInt64Seconds(options_.lock_wait_timeout)));
+    lock_wait->execute();
     return std::make_unique<DbConnection>(std::move(raw));
   } catch (const sql::SQLException& e) {
     return SqlErrorToStatus(e, "connecting to the database");

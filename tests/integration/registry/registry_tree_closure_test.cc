@@ -19,28 +19,31 @@ namespace {
 
 using grpc::StatusCode;
 
-// Every (ancestor, descendant, depth) that organizations.parent_id implies.
-constexpr char kChain[] =
-    "WITH RECURSIVE chain (a, d, depth) AS ("
-    " SELECT id, id, 0 FROM organizations"
-    " UNION ALL"
-    " SELECT o.parent_id, c.d, c.depth + 1 FROM chain c"
-    " JOIN organizations o ON o.id = c.a"
-    " WHERE o.parent_id IS NOT NULL AND c.depth < 64) ";
+// Every (ancestor, descendant, depth) that organizations.parent_id implies,
+// as the head of two fixed statements (adjacent literals, nothing built at
+// run time).
+#define CHIBO_CHAIN                                    \
+  "WITH RECURSIVE chain (a, d, depth) AS ("            \
+  " SELECT id, id, 0 FROM organizations"               \
+  " UNION ALL"                                         \
+  " SELECT o.parent_id, c.d, c.depth + 1 FROM chain c" \
+  " JOIN organizations o ON o.id = c.a"                \
+  " WHERE o.parent_id IS NOT NULL AND c.depth < 64) "
+constexpr char kImpliedCount[] = CHIBO_CHAIN "SELECT COUNT(*) FROM chain";
+constexpr char kMatchingCount[] = CHIBO_CHAIN
+    "SELECT COUNT(*) FROM chain c JOIN organization_ancestors x"
+    " ON x.ancestor_id = c.a AND x.descendant_id = c.d"
+    " AND x.depth = c.depth";
+#undef CHIBO_CHAIN
 
 class TreeClosureTest : public RegistryTest {
  protected:
   // The closure table holds exactly the rows the parent column implies.
   void ExpectClosureMatchesParents() {
-    const auto implied =
-        db().QueryInt(absl::StrCat(kChain, "SELECT COUNT(*) FROM chain"));
+    const auto implied = db().QueryInt(kImpliedCount);
     const auto stored =
         db().QueryInt("SELECT COUNT(*) FROM organization_ancestors");
-    const auto both = db().QueryInt(absl::StrCat(
-        kChain,
-        "SELECT COUNT(*) FROM chain c JOIN organization_ancestors x"
-        " ON x.ancestor_id = c.a AND x.descendant_id = c.d"
-        " AND x.depth = c.depth"));
+    const auto both = db().QueryInt(kMatchingCount);
     ASSERT_TRUE(implied.ok() && stored.ok() && both.ok());
     EXPECT_GT(*implied, 0);
     EXPECT_EQ(*stored, *implied);
