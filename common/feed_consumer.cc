@@ -135,12 +135,14 @@ absl::StatusOr<int64_t> FeedConsumer::StoredCursor(absl::Time deadline) {
 
 absl::StatusOr<int> FeedConsumer::ApplyPage(
     const feed::v1::ListChangesResponse& page, int64_t after,
-    absl::Time deadline) {
+    absl::Time deadline, int64_t* cursor) {
   int applied = 0;
+  *cursor = after;
   RETURN_IF_ERROR(WithConnection(
       *pool_, deadline, "applying the change feed", TxMode::kWrite,
       [&](DbConnection& db) -> absl::Status {
         applied = 0;
+        *cursor = after;
         // The cursor row is locked for the whole page: a second replica
         // that also thinks it holds the lease waits here, then sees the
         // cursor moved and applies nothing.
@@ -176,6 +178,7 @@ absl::StatusOr<int> FeedConsumer::ApplyPage(
         advance.setInt64(3, absl::ToInt64Microseconds(options_.lease));
         advance.setString(4, feed_);
         advance.executeUpdate();
+        *cursor = page.last_sequence();
         return absl::OkStatus();
       }));
   return applied;
@@ -196,14 +199,14 @@ absl::StatusOr<int> FeedConsumer::PollOnce() {
     NoteLag(after, head, absl::InfinitePast(), true);
     return 0;
   }
-  ASSIGN_OR_RETURN(int applied, ApplyPage(page, after, deadline));
+  int64_t cursor = after;
+  ASSIGN_OR_RETURN(int applied, ApplyPage(page, after, deadline, &cursor));
   // The oldest change still to apply committed no earlier than the last
   // one of this page: an upper bound on the time behind.
   absl::Time oldest_pending = absl::InfinitePast();
   if (!page.changes().empty()) {
     oldest_pending = EventTime(page.changes(page.changes_size() - 1));
   }
-  ASSIGN_OR_RETURN(int64_t cursor, StoredCursor(deadline));
   NoteLag(cursor, head, oldest_pending, true);
   return applied;
 }

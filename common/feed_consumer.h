@@ -88,8 +88,12 @@ class FeedConsumer {
  private:
   absl::StatusOr<bool> TakeLease(absl::Time deadline);
   absl::StatusOr<int64_t> StoredCursor(absl::Time deadline);
+  // Applies `page` if the stored cursor is still `after` and the lease
+  // ours; `*cursor` is the stored cursor afterwards (after, when taken
+  // over).
   absl::StatusOr<int> ApplyPage(const feed::v1::ListChangesResponse& page,
-                                int64_t after, absl::Time deadline);
+                                int64_t after, absl::Time deadline,
+                                int64_t* cursor);
   void NoteLag(int64_t applied, int64_t head, absl::Time oldest_pending,
                bool holds_lease);
 
