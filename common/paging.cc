@@ -89,6 +89,12 @@ std::string PageTokens::After(int64_t last_id) const {
       absl::StrCat(kVersion, ":", last_id, ":", fingerprint_));
 }
 
+std::string PageTokens::After(int64_t last_id, absl::string_view inner) const {
+  if (inner.empty()) return After(last_id);
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(kVersion, ":", last_id, ":", fingerprint_, ":", inner));
+}
+
 std::string PageTokens::After(absl::string_view last_name) const {
   // Names come from our own rows, so they always parse.
   absl::StatusOr<int64_t> id = ParseResourceId(last_name, collection_, "name");
@@ -99,14 +105,22 @@ absl::StatusOr<PageCursor> PageTokens::Decode(absl::string_view token) const {
   PageCursor cursor;
   if (token.empty()) return cursor;
   std::string raw;
-  if (token.size() > 256 || !absl::WebSafeBase64Unescape(token, &raw)) {
+  if (token.size() > 1024 || !absl::WebSafeBase64Unescape(token, &raw)) {
     return BadToken();
   }
   std::vector<absl::string_view> parts = absl::StrSplit(raw, ':');
-  if (parts.size() != 3 || parts[0] != kVersion ||
+  if ((parts.size() != 3 && parts.size() != 4) || parts[0] != kVersion ||
       !absl::SimpleAtoi(parts[1], &cursor.after_id) || cursor.after_id < 0 ||
       parts[2] != fingerprint_) {
     return BadToken();
+  }
+  if (parts.size() == 4) {
+    std::string unused;
+    if (parts[3].empty() || parts[3].size() > 512 ||
+        !absl::WebSafeBase64Unescape(parts[3], &unused)) {
+      return BadToken();
+    }
+    cursor.inner = std::string(parts[3]);
   }
   return cursor;
 }

@@ -18,6 +18,9 @@ absl::StatusOr<int> NormalizePageSize(int32_t page_size, int default_size = 50,
 // Keyset pagination: where the next page starts.
 struct PageCursor {
   int64_t after_id = 0;
+  // What a list built on another list's pages needs to go on (that list's
+  // own page token), when the issuer gave one; otherwise empty.
+  std::string inner;
 };
 
 // The tokens of one List call. A token carries the last id returned and a
@@ -47,6 +50,9 @@ class PageTokens {
 
   // The token for the page after the row with id `last_id`.
   std::string After(int64_t last_id) const;
+  // The same, carrying `inner` (a peer's page token: web-safe base64, at
+  // most 512 characters) back to the next Decode.
+  std::string After(int64_t last_id, absl::string_view inner) const;
   // The token for the page after the resource named `last_name` (the last
   // one returned, "positions/42" in collection "positions").
   std::string After(absl::string_view last_name) const;

@@ -41,15 +41,31 @@ absl::StatusOr<registry::v1::OrganizationAncestry> RegistryClient::Ancestry(
 
 absl::StatusOr<std::vector<registry::v1::Organization>> RegistryClient::Subtree(
     const CallContext& call, int64_t organization) {
-  std::vector<registry::v1::Organization> all;
   registry::v1::ListOrganizationsRequest request;
   request.set_ancestor(ResourceName("organizations", organization));
+  return AllOrganizations(call, std::move(request));
+}
+
+absl::StatusOr<registry::v1::ListOrganizationsResponse>
+RegistryClient::ListOrganizations(
+    const CallContext& call,
+    const registry::v1::ListOrganizationsRequest& request) {
+  registry::v1::ListOrganizationsResponse page;
+  RETURN_IF_ERROR(peer_->Call(call, registry_.get(),
+                              &RegistryService::Stub::ListOrganizations,
+                              request, &page));
+  return page;
+}
+
+absl::StatusOr<std::vector<registry::v1::Organization>>
+RegistryClient::AllOrganizations(
+    const CallContext& call, registry::v1::ListOrganizationsRequest request) {
+  std::vector<registry::v1::Organization> all;
   request.set_page_size(kPageSize);
+  request.clear_page_token();
   do {
-    registry::v1::ListOrganizationsResponse page;
-    RETURN_IF_ERROR(peer_->Call(call, registry_.get(),
-                                &RegistryService::Stub::ListOrganizations,
-                                request, &page));
+    ASSIGN_OR_RETURN(registry::v1::ListOrganizationsResponse page,
+                     ListOrganizations(call, request));
     for (auto& org : *page.mutable_organizations()) {
       all.push_back(std::move(org));
     }

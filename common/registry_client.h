@@ -43,6 +43,15 @@ class RegistryClient {
   absl::StatusOr<std::vector<registry::v1::Organization>> Subtree(
       const CallContext& call, int64_t organization);
 
+  // One page of ListOrganizations, as asked.
+  absl::StatusOr<registry::v1::ListOrganizationsResponse> ListOrganizations(
+      const CallContext& call,
+      const registry::v1::ListOrganizationsRequest& request);
+
+  // Every organisation `request` lists (all pages; page_size is ours).
+  absl::StatusOr<std::vector<registry::v1::Organization>> AllOrganizations(
+      const CallContext& call, registry::v1::ListOrganizationsRequest request);
+
   // The members of `cell` on `day` with their status then (all pages).
   absl::StatusOr<std::vector<registry::v1::CellMember>> CellMembers(
       const CallContext& call, int64_t cell, absl::CivilDay day);

@@ -34,4 +34,14 @@ void SetNullableString(sql::PreparedStatement& statement, int index,
   }
 }
 
+std::string JsonIdArray(const std::vector<int64_t>& ids) {
+  std::string out = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  out += ']';
+  return out;
+}
+
 }  // namespace chibo

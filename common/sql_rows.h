@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/time/civil_time.h"
 #include "common/mysql_pool.h"
@@ -26,6 +27,13 @@ int64_t LastInsertId(DbConnection& db);
 // Binds `value`, or NULL when it is empty (optional unique columns).
 void SetNullableString(sql::PreparedStatement& statement, int index,
                        const std::string& value);
+
+// `ids` as a JSON array ("[3,7,9]"), bound as the one parameter of
+//   JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w
+// so that one fixed statement reads the rows of any number of ids (MariaDB
+// 10.6+ and MySQL 8 both have JSON_TABLE): set-based reads without an
+// IN-list assembled at run time.
+std::string JsonIdArray(const std::vector<int64_t>& ids);
 
 }  // namespace chibo
 

@@ -140,6 +140,83 @@ absl::StatusOr<std::vector<OrgInfo>> TreeView::CellsUnder(
   return cells;
 }
 
+absl::StatusOr<TreeView::CellPage> TreeView::CellsPage(
+    const CallContext& call, int64_t id, absl::string_view field,
+    int64_t after_id, const std::string& inner, int limit) {
+  ASSIGN_OR_RETURN(OrgInfo top, Get(call, id, field));
+  CellPage page;
+  if (top.is_cell) {
+    if (after_id < top.id) page.cells.push_back(top);
+    page.last_id = top.id;
+    return page;
+  }
+  const bool local = after_id > 0 && inner.empty();
+  if (!local) {
+    registry::v1::ListOrganizationsRequest cells_request;
+    cells_request.set_ancestor(ResourceName("organizations", id));
+    cells_request.set_cells_only(true);
+    cells_request.set_page_size(limit);
+    cells_request.set_page_token(inner);
+    auto cells = registry_->ListOrganizations(call, cells_request);
+    if (cells.ok()) {
+      // The committees between the cells and `id`: what their ancestors
+      // go through.
+      registry::v1::ListOrganizationsRequest above_request;
+      above_request.set_ancestor(ResourceName("organizations", id));
+      for (registry::v1::OrganizationLevel level :
+           {registry::v1::ORGANIZATION_LEVEL_PROVINCE,
+            registry::v1::ORGANIZATION_LEVEL_BLOC,
+            registry::v1::ORGANIZATION_LEVEL_COMMUNE,
+            registry::v1::ORGANIZATION_LEVEL_DISTRICT,
+            registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_COMMITTEE}) {
+        above_request.add_levels(level);
+      }
+      ASSIGN_OR_RETURN(std::vector<registry::v1::Organization> above,
+                       registry_->AllOrganizations(call, above_request));
+      std::map<int64_t, const registry::v1::Organization*> by_id;
+      for (const auto& org : above) by_id[OrgId(org.name())] = &org;
+      std::vector<OrgInfo> remembered;
+      for (const auto& org : cells->organizations()) {
+        std::vector<int64_t> ancestors{OrgId(org.name())};
+        int64_t current = OrgId(org.parent());
+        while (current != id && by_id.count(current) &&
+               ancestors.size() <= by_id.size()) {
+          ancestors.push_back(current);
+          current = OrgId(by_id[current]->parent());
+        }
+        if (current != id) {
+          // A path through a level the committees' list does not hold:
+          // ask for this cell's own ancestry.
+          ASSIGN_OR_RETURN(OrgInfo cell, Get(call, OrgId(org.name()), field));
+          page.cells.push_back(std::move(cell));
+        } else {
+          ancestors.insert(ancestors.end(), top.ancestors.begin(),
+                           top.ancestors.end());
+          page.cells.push_back(FromRegistry(org, std::move(ancestors)));
+          remembered.push_back(page.cells.back());
+        }
+        page.last_id = page.cells.back().id;
+      }
+      page.next_inner = cells->next_page_token();
+      page.more = !page.next_inner.empty();
+      RETURN_IF_ERROR(Remember(call, remembered));
+      return page;
+    }
+    if (!RegistryDown(cells.status())) return cells.status();
+  }
+  ASSIGN_OR_RETURN(std::vector<OrgInfo> known, Recall(call, id, true));
+  for (OrgInfo& info : known) {  // by id
+    if (!info.is_cell || info.id <= after_id) continue;
+    if (static_cast<int>(page.cells.size()) == limit) {
+      page.more = true;
+      break;
+    }
+    page.last_id = info.id;
+    page.cells.push_back(std::move(info));
+  }
+  return page;
+}
+
 absl::Status TreeView::Remember(const CallContext& call,
                                 const std::vector<OrgInfo>& all) {
   // Only what changed since this process last wrote it: most answers repeat

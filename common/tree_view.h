@@ -65,6 +65,23 @@ class TreeView {
                                                   int64_t id,
                                                   absl::string_view field);
 
+  // One page of CellsUnder, by id: at most `limit` cells after `cursor`
+  // (PageCursor.inner carries the registry's own page token). A page asks
+  // the registry for its own cells and for the committees above them (the
+  // few non-cell organisations of the subtree), never for the whole
+  // subtree, so each page costs the same wherever it is in the list. While
+  // the registry is down the pages come from known_organizations, and a
+  // listing that started there stays there.
+  struct CellPage {
+    std::vector<OrgInfo> cells;
+    bool more = false;
+    int64_t last_id = 0;     // of the last cell returned
+    std::string next_inner;  // the registry's token for the next page
+  };
+  absl::StatusOr<CellPage> CellsPage(const CallContext& call, int64_t id,
+                                     absl::string_view field, int64_t after_id,
+                                     const std::string& inner, int limit);
+
   // A call context for scope checks and cache refreshes: the service's own
   // identity, with `deadline`.
   CallContext Background(absl::Time deadline) const;

@@ -42,6 +42,15 @@ absl::Status ParsePeriod(absl::string_view start_text,
   return absl::OkStatus();
 }
 
+std::vector<int> YearsWithout(const LoadedHolidays& holidays,
+                              absl::CivilDay from, absl::CivilDay to) {
+  std::vector<int> years;
+  for (int year : holidays.years_without) {
+    if (year >= from.year() && year <= to.year()) years.push_back(year);
+  }
+  return years;
+}
+
 absl::StatusOr<LoadedHolidays> SchedulingServiceImpl::LoadHolidays(
     const CallContext& call, absl::CivilDay from, absl::CivilDay to) {
   return store_->LoadHolidays(call, static_cast<int>(from.year()) - 1,
@@ -51,21 +60,60 @@ absl::StatusOr<LoadedHolidays> SchedulingServiceImpl::LoadHolidays(
 absl::StatusOr<CellData> SchedulingServiceImpl::LoadCell(
     const CallContext& call, const OrgInfo& cell, absl::CivilDay from,
     absl::CivilDay to) {
+  ASSIGN_OR_RETURN(std::vector<CellData> loaded,
+                   LoadCells(call, {cell}, from, to));
+  return std::move(loaded.front());
+}
+
+absl::StatusOr<std::vector<CellData>> SchedulingServiceImpl::LoadCells(
+    const CallContext& call, const std::vector<OrgInfo>& cells,
+    absl::CivilDay from, absl::CivilDay to) {
   const absl::CivilDay wide_from = from - kMarginDays;
   const absl::CivilDay wide_to = to + kMarginDays;
-  CellData data;
-  data.cell = cell;
-  ASSIGN_OR_RETURN(
-      std::vector<ScopedRule> scoped,
-      store_->LoadRules(call, std::set<int64_t>(cell.ancestors.begin(),
-                                                cell.ancestors.end())));
-  data.rules = ApplicableRules(scoped, cell.ancestors, cell.category, wide_from,
-                               wide_to);
-  ASSIGN_OR_RETURN(data.postponements, store_->LoadPostponements(
-                                           call, cell.id, wide_from, wide_to));
-  ASSIGN_OR_RETURN(data.records,
-                   store_->LoadRecords(call, cell.id, wide_from, wide_to));
-  return data;
+  // Four statements whatever the number of cells: the rules of every
+  // organisation on the cells' paths, then the postponements, the records
+  // and their attendance of all the cells at once.
+  std::set<int64_t> rule_owners;
+  std::vector<int64_t> cell_ids;
+  cell_ids.reserve(cells.size());
+  for (const OrgInfo& cell : cells) {
+    rule_owners.insert(cell.ancestors.begin(), cell.ancestors.end());
+    cell_ids.push_back(cell.id);
+  }
+  ASSIGN_OR_RETURN(std::vector<ScopedRule> scoped,
+                   store_->LoadRules(call, rule_owners));
+  ASSIGN_OR_RETURN(auto postponements, store_->LoadPostponementsOf(
+                                           call, cell_ids, wide_from, wide_to));
+  ASSIGN_OR_RETURN(auto records,
+                   store_->LoadRecordsOf(call, cell_ids, wide_from, wide_to));
+  // Each cell weighs only the rules on its own path, not every rule of the
+  // subtree.
+  std::map<int64_t, std::vector<const ScopedRule*>> by_owner;
+  for (const ScopedRule& rule : scoped) {
+    by_owner[rule.scope.organization_id].push_back(&rule);
+  }
+  std::vector<CellData> out;
+  out.reserve(cells.size());
+  for (const OrgInfo& cell : cells) {
+    CellData data;
+    data.cell = cell;
+    std::vector<ScopedRule> on_path;
+    for (int64_t owner : cell.ancestors) {
+      auto it = by_owner.find(owner);
+      if (it == by_owner.end()) continue;
+      for (const ScopedRule* rule : it->second) on_path.push_back(*rule);
+    }
+    data.rules = ApplicableRules(on_path, cell.ancestors, cell.category,
+                                 wide_from, wide_to);
+    if (auto it = postponements.find(cell.id); it != postponements.end()) {
+      data.postponements = std::move(it->second);
+    }
+    if (auto it = records.find(cell.id); it != records.end()) {
+      data.records = std::move(it->second);
+    }
+    out.push_back(std::move(data));
+  }
+  return out;
 }
 
 grpc::Status SchedulingServiceImpl::ListMeetings(
@@ -87,28 +135,29 @@ grpc::Status SchedulingServiceImpl::ListMeetings(
             call.method, "meetings", *request,
             absl::StrCat(FormatDate(from), "|", FormatDate(to)));
         ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
-        ASSIGN_OR_RETURN(std::vector<OrgInfo> cells,
-                         directory_->CellsUnder(call, org_id, "organization"));
+        ASSIGN_OR_RETURN(
+            TreeView::CellPage cells,
+            directory_->CellsPage(call, org_id, "organization", cursor.after_id,
+                                  cursor.inner, limit));
         ASSIGN_OR_RETURN(LoadedHolidays holidays, LoadHolidays(call, from, to));
         const absl::CivilDay today = TodayInVietnam();
-        int served = 0;
-        int64_t last_served = 0;
-        for (const OrgInfo& cell : cells) {
-          if (cell.id <= cursor.after_id) continue;
-          if (served == limit) {
-            response->set_next_page_token(page.After(last_served));
-            break;
-          }
-          ++served;
-          last_served = cell.id;
-          ASSIGN_OR_RETURN(CellData data, LoadCell(call, cell, from, to));
+        ASSIGN_OR_RETURN(std::vector<CellData> loaded,
+                         LoadCells(call, cells.cells, from, to));
+        for (const CellData& data : loaded) {
           for (v1::Meeting& meeting :
                BuildMeetings(data, holidays.calendar, from, to, today)) {
             *response->add_meetings() = std::move(meeting);
           }
         }
+        if (cells.more) {
+          response->set_next_page_token(
+              page.After(cells.last_id, cells.next_inner));
+        }
         for (const std::string& version : holidays.versions) {
           response->add_holiday_calendars(version);
+        }
+        for (int year : YearsWithout(holidays, from, to)) {
+          response->add_years_without_holiday_calendar(year);
         }
         return absl::OkStatus();
       });

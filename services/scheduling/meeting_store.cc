@@ -290,18 +290,32 @@ absl::Status SchedulingStore::Postpone(
       });
 }
 
-absl::StatusOr<std::map<absl::CivilDay, std::vector<StoredPostponement>>>
-SchedulingStore::LoadPostponements(const CallContext& call, int64_t cell_id,
-                                   absl::CivilDay from, absl::CivilDay to) {
-  std::map<absl::CivilDay, std::vector<StoredPostponement>> out;
+absl::StatusOr<PostponementsByDay> SchedulingStore::LoadPostponements(
+    const CallContext& call, int64_t cell_id, absl::CivilDay from,
+    absl::CivilDay to) {
+  ASSIGN_OR_RETURN(auto by_cell,
+                   LoadPostponementsOf(call, {cell_id}, from, to));
+  return std::move(by_cell[cell_id]);
+}
+
+absl::StatusOr<std::map<int64_t, PostponementsByDay>>
+SchedulingStore::LoadPostponementsOf(const CallContext& call,
+                                     const std::vector<int64_t>& cell_ids,
+                                     absl::CivilDay from, absl::CivilDay to) {
+  std::map<int64_t, PostponementsByDay> out;
+  if (cell_ids.empty()) return out;
   RETURN_IF_ERROR(WithConnection(
       *pool_, call.deadline, "loading postponements", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
+        // One statement for any number of cells: the ids go in as one JSON
+        // array parameter, joined as a table (MariaDB 10.6+, MySQL 8).
         sql::PreparedStatement& query = db.Prepare(
             "SELECT " CHIBO_POSTPONEMENT_COLUMNS
-            " FROM postponements WHERE cell_id = ? AND nominal_day BETWEEN "
-            "? AND ? ORDER BY nominal_day, sequence");
-        query.setInt64(1, cell_id);
+            " FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w"
+            " JOIN postponements p ON p.cell_id = w.wanted"
+            " WHERE p.nominal_day BETWEEN ? AND ?"
+            " ORDER BY p.cell_id, p.nominal_day, p.sequence");
+        query.setString(1, JsonIdArray(cell_ids));
         query.setString(2, FormatDate(from));
         query.setString(3, FormatDate(to));
         std::unique_ptr<sql::ResultSet> row(query.executeQuery());
@@ -312,7 +326,8 @@ SchedulingStore::LoadPostponements(const CallContext& call, int64_t cell_id,
           p.rule.new_day = DateIn(p.proto.new_date());
           p.rule.new_start_minute = row->getInt("new_start_minute");
           p.rule.sequence = p.proto.sequence();
-          out[p.rule.nominal_day].push_back(std::move(p));
+          out[row->getInt64("cell_id")][p.rule.nominal_day].push_back(
+              std::move(p));
         }
         return absl::OkStatus();
       }));
@@ -447,43 +462,82 @@ absl::Status SchedulingStore::GetRecord(const CallContext& call, int64_t id,
 absl::StatusOr<std::vector<StoredRecord>> SchedulingStore::LoadRecords(
     const CallContext& call, int64_t cell_id, absl::CivilDay from,
     absl::CivilDay to) {
-  std::vector<StoredRecord> out;
+  ASSIGN_OR_RETURN(auto by_cell, LoadRecordsOf(call, {cell_id}, from, to));
+  return std::move(by_cell[cell_id]);
+}
+
+absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>>
+SchedulingStore::LoadRecordsOf(const CallContext& call,
+                               const std::vector<int64_t>& cell_ids,
+                               absl::CivilDay from, absl::CivilDay to) {
+  std::map<int64_t, std::vector<StoredRecord>> out;
+  if (cell_ids.empty()) return out;
   RETURN_IF_ERROR(WithConnection(
       *pool_, call.deadline, "loading meeting records", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
+        // Two statements for any number of cells (ids as one JSON array
+        // parameter): the records, then all their attendance rows. One
+        // read-only transaction, so both see the same snapshot.
+        const std::string ids = JsonIdArray(cell_ids);
         sql::PreparedStatement& query = db.Prepare(
-            "SELECT id, nominal_day, kind, start_time, end_time, rule_id, "
-            "rule_version, min_minutes, (SELECT COUNT(*) FROM "
-            "meeting_documents d WHERE d.meeting_id = m.id AND "
-            "(d.available_time IS NULL OR d.available_time > "
-            "m.start_time - INTERVAL 1 DAY)) AS documents_late "
-            "FROM meetings m WHERE cell_id = ? AND start_time >= ? AND "
-            "start_time < ? ORDER BY start_time, id");
-        query.setInt64(1, cell_id);
+            "SELECT m.id, m.cell_id, m.nominal_day, m.kind, m.form, "
+            "m.start_time, m.end_time, m.rule_id, m.rule_version, "
+            "m.min_minutes, (SELECT COUNT(*) FROM meeting_documents d WHERE "
+            "d.meeting_id = m.id AND (d.available_time IS NULL OR "
+            "d.available_time > m.start_time - INTERVAL 1 DAY)) AS "
+            "documents_late "
+            "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
+            "JOIN meetings m ON m.cell_id = w.wanted "
+            "WHERE m.start_time >= ? AND m.start_time < ? "
+            "ORDER BY m.cell_id, m.start_time, m.id");
+        query.setString(1, ids);
         query.setString(2, FormatDate(from));
         query.setString(3, FormatDate(to + 1));
-        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
-        while (row->next()) {
-          StoredRecord record;
-          record.id = row->getInt64("id");
-          if (!row->isNull("nominal_day")) {
-            record.meeting.nominal_day = DateIn(row->getString("nominal_day"));
+        std::map<int64_t, StoredRecord*> by_id;
+        {
+          std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+          while (row->next()) {
+            StoredRecord record;
+            record.id = row->getInt64("id");
+            if (!row->isNull("nominal_day")) {
+              record.meeting.nominal_day =
+                  DateIn(row->getString("nominal_day"));
+            }
+            record.kind = static_cast<v1::MeetingKind>(row->getInt("kind"));
+            record.form = static_cast<v1::MeetingForm>(row->getInt("form"));
+            record.meeting.kind = KindFromProto(record.kind);
+            record.meeting.start = MinuteIn(row->getString("start_time"));
+            record.meeting.end = MinuteIn(row->getString("end_time"));
+            record.meeting.day = absl::CivilDay(record.meeting.start);
+            record.rule_id = row->getInt64("rule_id");
+            record.rule_version = row->getInt("rule_version");
+            record.min_minutes = row->getInt("min_minutes");
+            record.documents_late = row->getInt("documents_late");
+            out[row->getInt64("cell_id")].push_back(std::move(record));
           }
-          record.meeting.kind =
-              KindFromProto(static_cast<v1::MeetingKind>(row->getInt("kind")));
-          record.meeting.start = MinuteIn(row->getString("start_time"));
-          record.meeting.end = MinuteIn(row->getString("end_time"));
-          record.meeting.day = absl::CivilDay(record.meeting.start);
-          record.rule_id = row->getInt64("rule_id");
-          record.rule_version = row->getInt("rule_version");
-          record.min_minutes = row->getInt("min_minutes");
-          record.documents_late = row->getInt("documents_late");
-          out.push_back(std::move(record));
         }
-        for (StoredRecord& record : out) {
-          std::vector<v1::Attendance> attendance;
-          LoadAttendance(db, record.id, &attendance);
-          record.meeting.attendance = ToRuleAttendance(attendance);
+        if (out.empty()) return absl::OkStatus();
+        for (auto& [cell, records] : out) {
+          for (StoredRecord& record : records) by_id[record.id] = &record;
+        }
+        sql::PreparedStatement& marks = db.Prepare(
+            "SELECT a.meeting_id, a.member_id, a.mark "
+            "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
+            "JOIN meetings m ON m.cell_id = w.wanted "
+            "JOIN attendance a ON a.meeting_id = m.id "
+            "WHERE m.start_time >= ? AND m.start_time < ? "
+            "ORDER BY a.meeting_id, a.member_id");
+        marks.setString(1, ids);
+        marks.setString(2, FormatDate(from));
+        marks.setString(3, FormatDate(to + 1));
+        std::unique_ptr<sql::ResultSet> row(marks.executeQuery());
+        while (row->next()) {
+          auto found = by_id.find(row->getInt64("meeting_id"));
+          if (found == by_id.end()) continue;
+          found->second->meeting.attendance.push_back(
+              {row->getInt64("member_id"),
+               MarkFromProto(
+                   static_cast<v1::AttendanceMark>(row->getInt("mark")))});
         }
         return absl::OkStatus();
       }));

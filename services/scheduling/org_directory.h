@@ -48,6 +48,11 @@ class OrgDirectory {
     return view_->CellsUnder(call, id, field);
   }
 
+  absl::StatusOr<TreeView::CellPage> CellsPage(
+      const CallContext& call, int64_t id, absl::string_view field,
+      int64_t after_id, const std::string& inner, int limit) {
+    return view_->CellsPage(call, id, field, after_id, inner, limit);
+  }
   // The members of `cell` on `day` with their status then, by member id:
   // always the registry's current answer (UNAVAILABLE while it is down).
   using MemberMap = std::map<int64_t, registry::v1::CellMember>;

@@ -68,13 +68,17 @@ absl::Status SchedulingStore::ListTopics(
   return WithConnection(
       *pool_, call.deadline, "listing topics", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
+        // One statement for any number of organisations (ids as one JSON
+        // array parameter).
         sql::PreparedStatement& query = db.Prepare(
-            "SELECT id, organization_id, year, title, planned_month, "
-            "preparer, mandated FROM topics WHERE organization_id = ? AND "
-            "year = ? AND id > ? ORDER BY id");
+            "SELECT t.id, t.organization_id, t.year, t.title, "
+            "t.planned_month, t.preparer, t.mandated "
+            "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
+            "JOIN topics t ON t.organization_id = w.wanted "
+            "WHERE t.year = ? AND t.id > ? ORDER BY t.id");
         std::map<int64_t, v1::Topic> by_id;
-        for (int64_t organization : organization_ids) {
-          query.setInt64(1, organization);
+        if (!organization_ids.empty()) {
+          query.setString(1, JsonIdArray(organization_ids));
           query.setInt(2, year);
           query.setInt64(3, after_id);
           std::unique_ptr<sql::ResultSet> row(query.executeQuery());
@@ -99,13 +103,16 @@ SchedulingStore::TopicsHeld(const CallContext& call,
   RETURN_IF_ERROR(WithConnection(
       *pool_, call.deadline, "reading held topics", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
+        for (int64_t topic : topic_ids) held[topic];
+        if (topic_ids.empty()) return absl::OkStatus();
         sql::PreparedStatement& query = db.Prepare(
-            "SELECT DISTINCT cell_id FROM meeting_topics WHERE topic_id = ?");
-        for (int64_t topic : topic_ids) {
-          query.setInt64(1, topic);
-          std::unique_ptr<sql::ResultSet> row(query.executeQuery());
-          std::set<int64_t>& cells = held[topic];
-          while (row->next()) cells.insert(row->getInt64(1));
+            "SELECT DISTINCT mt.topic_id, mt.cell_id "
+            "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
+            "JOIN meeting_topics mt ON mt.topic_id = w.wanted");
+        query.setString(1, JsonIdArray(topic_ids));
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        while (row->next()) {
+          held[row->getInt64("topic_id")].insert(row->getInt64("cell_id"));
         }
         return absl::OkStatus();
       }));

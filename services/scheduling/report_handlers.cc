@@ -46,8 +46,9 @@ grpc::Status SchedulingServiceImpl::GetComplianceReport(
         double weighted_rate = 0;
         int cells_with_records = 0;
         std::vector<v1::AbsenceAlert> alerts;
-        for (const OrgInfo& cell : cells) {
-          ASSIGN_OR_RETURN(CellData data, LoadCell(call, cell, from, to));
+        ASSIGN_OR_RETURN(std::vector<CellData> loaded,
+                         LoadCells(call, cells, from, to));
+        for (const CellData& data : loaded) {
           v1::CellCompliance compliance = CellComplianceOf(
               data, holidays.calendar, from, to, today, &alerts);
           if (compliance.meetings_held() > 0) {
@@ -67,6 +68,9 @@ grpc::Status SchedulingServiceImpl::GetComplianceReport(
             cells_with_records == 0 ? 0.0 : weighted_rate / cells_with_records);
         for (const std::string& version : holidays.versions) {
           response->add_holiday_calendars(version);
+        }
+        for (int year : YearsWithout(holidays, from, to)) {
+          response->add_years_without_holiday_calendar(year);
         }
         return absl::OkStatus();
       });

@@ -263,6 +263,7 @@ absl::Status SchedulingStore::ReviseRule(
 absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
     const CallContext& call, const std::set<int64_t>& organization_ids) {
   std::vector<ScopedRule> rules;
+  if (organization_ids.empty()) return rules;
   RETURN_IF_ERROR(WithConnection(
       *pool_, call.deadline, "loading meeting rules", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
@@ -271,22 +272,24 @@ absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
             "r.category, v.version, v.pattern, v.day_of_month, v.nth, "
             "v.weekday, v.start_minute, v.min_minutes, "
             "v.combined_min_minutes, v.shift, v.effective_from, "
-            "v.effective_to FROM meeting_rules r JOIN meeting_rule_versions "
-            "v ON v.rule_id = r.id WHERE r.organization_id = ?");
-        for (int64_t organization : organization_ids) {
-          query.setInt64(1, organization);
-          std::unique_ptr<sql::ResultSet> row(query.executeQuery());
-          while (row->next()) {
-            ScopedRule scoped;
-            scoped.scope.organization_id = row->getInt64("organization_id");
-            const int target = row->getInt("target");
-            scoped.scope.for_cell_itself = target == v1::RULE_TARGET_CELL;
-            scoped.scope.category = target == v1::RULE_TARGET_CATEGORY
-                                        ? row->getInt("category")
-                                        : 0;
-            scoped.rule = ReadVersion(*row, row->getInt64("rule_id"));
-            rules.push_back(std::move(scoped));
-          }
+            "v.effective_to "
+            "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
+            "JOIN meeting_rules r ON r.organization_id = w.wanted "
+            "JOIN meeting_rule_versions v ON v.rule_id = r.id "
+            "ORDER BY r.organization_id, r.id, v.version");
+        query.setString(
+            1, JsonIdArray(std::vector<int64_t>(organization_ids.begin(),
+                                                organization_ids.end())));
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        while (row->next()) {
+          ScopedRule scoped;
+          scoped.scope.organization_id = row->getInt64("organization_id");
+          const int target = row->getInt("target");
+          scoped.scope.for_cell_itself = target == v1::RULE_TARGET_CELL;
+          scoped.scope.category =
+              target == v1::RULE_TARGET_CATEGORY ? row->getInt("category") : 0;
+          scoped.rule = ReadVersion(*row, row->getInt64("rule_id"));
+          rules.push_back(std::move(scoped));
         }
         return absl::OkStatus();
       }));
@@ -353,6 +356,7 @@ absl::StatusOr<LoadedHolidays> SchedulingStore::LoadHolidays(
           absl::Status found = LoadCalendar(db, year, 0, &calendar);
           if (absl::IsNotFound(found)) {
             loaded.versions.push_back(absl::StrCat(year, " none"));
+            loaded.years_without.push_back(year);
             continue;
           }
           RETURN_IF_ERROR(found);

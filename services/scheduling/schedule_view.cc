@@ -70,6 +70,8 @@ std::vector<v1::Meeting> BuildMeetings(const CellData& data,
     for (const StoredRecord& record : data.records) {
       if (record.meeting.nominal_day == occurrence.nominal_day) {
         meeting.set_record(ResourceName("meetings", record.id));
+        meeting.set_record_kind(record.kind);
+        meeting.set_record_form(record.form);
       }
     }
     meeting.set_state(
@@ -95,6 +97,8 @@ std::vector<v1::Meeting> BuildMeetings(const CellData& data,
     }
     meeting.set_state(v1::MEETING_STATE_HELD);
     meeting.set_record(ResourceName("meetings", record.id));
+    meeting.set_record_kind(record.kind);
+    meeting.set_record_form(record.form);
     meetings.push_back(std::move(meeting));
   }
   std::stable_sort(meetings.begin(), meetings.end(),

@@ -82,6 +82,11 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   absl::StatusOr<CellData> LoadCell(const CallContext& call,
                                     const OrgInfo& cell, absl::CivilDay from,
                                     absl::CivilDay to);
+  // LoadCell for many cells in a fixed number of statements, in the order
+  // of `cells`.
+  absl::StatusOr<std::vector<CellData>> LoadCells(
+      const CallContext& call, const std::vector<OrgInfo>& cells,
+      absl::CivilDay from, absl::CivilDay to);
   absl::StatusOr<LoadedHolidays> LoadHolidays(const CallContext& call,
                                               absl::CivilDay from,
                                               absl::CivilDay to);
@@ -96,6 +101,10 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
 absl::Status ParsePeriod(absl::string_view start_text,
                          absl::string_view end_text, int max_days,
                          absl::CivilDay* start, absl::CivilDay* end);
+
+// The years of [from, to] that `holidays` found no calendar for.
+std::vector<int> YearsWithout(const LoadedHolidays& holidays,
+                              absl::CivilDay from, absl::CivilDay to);
 
 }  // namespace chibo::scheduling
 

@@ -24,6 +24,7 @@ namespace chibo::scheduling {
 struct LoadedHolidays {
   WorkingCalendar calendar;
   std::vector<std::string> versions;  // "2025 v2"; "2026 none"
+  std::vector<int> years_without;     // of those years, the ones with none
 };
 
 // A postponement as the rules see it, with its row.
@@ -40,7 +41,13 @@ struct StoredRecord {
   int64_t rule_id = 0;
   int32_t rule_version = 0;
   int documents_late = 0;
+  v1::MeetingKind kind = v1::MEETING_KIND_UNSPECIFIED;
+  v1::MeetingForm form = v1::MEETING_FORM_UNSPECIFIED;
 };
+
+// A cell's postponements by the nominal day of their meeting.
+using PostponementsByDay =
+    std::map<absl::CivilDay, std::vector<StoredPostponement>>;
 
 struct NewAttendance {
   int64_t member_id = 0;
@@ -81,7 +88,8 @@ class SchedulingStore {
   absl::Status ReviseRule(const CallContext& call,
                           const v1::ReviseMeetingRuleRequest& request,
                           int64_t id, MeetingRule next, v1::MeetingRule* out);
-  // Every rule set by any of `organization_ids`, all versions.
+  // Every rule set by any of `organization_ids`, all versions, in one
+  // statement.
   absl::StatusOr<std::vector<ScopedRule>> LoadRules(
       const CallContext& call, const std::set<int64_t>& organization_ids);
 
@@ -105,9 +113,15 @@ class SchedulingStore {
                         absl::CivilDay scheduled_day, absl::CivilDay new_day,
                         int new_start_minute, v1::Postponement* out);
   // Of `cell_id`'s meetings with nominal days in [from, to], by nominal day.
-  absl::StatusOr<std::map<absl::CivilDay, std::vector<StoredPostponement>>>
-  LoadPostponements(const CallContext& call, int64_t cell_id,
-                    absl::CivilDay from, absl::CivilDay to);
+  absl::StatusOr<PostponementsByDay> LoadPostponements(const CallContext& call,
+                                                       int64_t cell_id,
+                                                       absl::CivilDay from,
+                                                       absl::CivilDay to);
+  // The same for many cells in one statement, by cell (cells without any
+  // are absent).
+  absl::StatusOr<std::map<int64_t, PostponementsByDay>> LoadPostponementsOf(
+      const CallContext& call, const std::vector<int64_t>& cell_ids,
+      absl::CivilDay from, absl::CivilDay to);
 
   // Records.
   absl::Status RecordMeeting(const CallContext& call,
@@ -120,6 +134,11 @@ class SchedulingStore {
                                                         int64_t cell_id,
                                                         absl::CivilDay from,
                                                         absl::CivilDay to);
+  // The same for many cells, with their attendance, in two statements, by
+  // cell (cells without any are absent).
+  absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>> LoadRecordsOf(
+      const CallContext& call, const std::vector<int64_t>& cell_ids,
+      absl::CivilDay from, absl::CivilDay to);
 
   // Tasks.
   absl::Status ListTasks(const CallContext& call, int64_t cell_id,

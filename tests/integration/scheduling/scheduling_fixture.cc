@@ -92,6 +92,15 @@ std::string SchedulingTest::MakeCellUnder(const std::string& parent,
       .name();
 }
 
+std::string SchedulingTest::MakeOrganizationUnder(
+    const std::string& parent, registry::v1::OrganizationLevel level,
+    registry::v1::CellCategory category) {
+  return tree_
+      ->Organization("Đảng bộ cơ sở", level, parent, "2020-01-01", category,
+                     "org")
+      .name();
+}
+
 std::string SchedulingTest::MakeMember(const std::string& cell,
                                        registry::v1::MemberStatus status) {
   return tree_->Member(cell, "Nguyễn Văn An", status, "2020-01-01").name();

@@ -44,6 +44,11 @@ class SchedulingTest : public ::testing::Test {
                     registry::v1::CELL_CATEGORY_ADMINISTRATIVE_AGENCY);
   std::string MakeCellUnder(const std::string& parent,
                             registry::v1::CellCategory category);
+  // Any organisation under `parent` (a committee, a subordinate cell).
+  std::string MakeOrganizationUnder(
+      const std::string& parent, registry::v1::OrganizationLevel level,
+      registry::v1::CellCategory category =
+          registry::v1::CELL_CATEGORY_UNSPECIFIED);
   std::string MakeMember(
       const std::string& cell,
       registry::v1::MemberStatus status = registry::v1::MEMBER_STATUS_FULL);

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "chibo/registry/v1/registry.pb.h"
 #include "gtest/gtest.h"
 
@@ -118,6 +120,22 @@ TEST(PageTokens, RejectsGarbage) {
         std::string("cDE6NDI6MTIz"),  // "p1:42:123", the old format
         page.After(10).substr(1)}) {
     ExpectBadToken(page.Decode(bad).status());
+  }
+}
+
+TEST(PageTokens, CarriesAPeersTokenBack) {
+  const PageTokens page(kPositions, "positions", Positions("organizations/1"));
+  const std::string inner = page.After(77);  // any web-safe base64
+  absl::StatusOr<PageCursor> cursor = page.Decode(page.After(10, inner));
+  ASSERT_TRUE(cursor.ok()) << cursor.status();
+  EXPECT_EQ(cursor->after_id, 10);
+  EXPECT_EQ(cursor->inner, inner);
+  EXPECT_TRUE(page.Decode(page.After(10)).value().inner.empty());
+  // The inner part must itself be web-safe base64 of bounded size.
+  for (const std::string& bad : {std::string("a:b"), std::string(600, 'a')}) {
+    const std::string forged = absl::WebSafeBase64Escape(
+        absl::StrCat("p2:10:", page.fingerprint(), ":", bad));
+    ExpectBadToken(page.Decode(forged).status());
   }
 }
 
