@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -493,7 +494,7 @@ SchedulingStore::LoadRecordsOf(const CallContext& call,
         query.setString(1, ids);
         query.setString(2, FormatDate(from));
         query.setString(3, FormatDate(to + 1));
-        std::map<int64_t, StoredRecord*> by_id;
+        std::unordered_map<int64_t, StoredRecord*> by_id;
         {
           std::unique_ptr<sql::ResultSet> row(query.executeQuery());
           while (row->next()) {
@@ -520,24 +521,39 @@ SchedulingStore::LoadRecordsOf(const CallContext& call,
         for (auto& [cell, records] : out) {
           for (StoredRecord& record : records) by_id[record.id] = &record;
         }
+        // No ORDER BY: sorting a province-year of marks (a million rows)
+        // would take a temporary table; each record's few marks are put
+        // in member order here instead.
         sql::PreparedStatement& marks = db.Prepare(
             "SELECT a.meeting_id, a.member_id, a.mark "
             "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
             "JOIN meetings m ON m.cell_id = w.wanted "
             "JOIN attendance a ON a.meeting_id = m.id "
-            "WHERE m.start_time >= ? AND m.start_time < ? "
-            "ORDER BY a.meeting_id, a.member_id");
+            "WHERE m.start_time >= ? AND m.start_time < ?");
         marks.setString(1, ids);
         marks.setString(2, FormatDate(from));
         marks.setString(3, FormatDate(to + 1));
         std::unique_ptr<sql::ResultSet> row(marks.executeQuery());
+        int64_t current_id = -1;
+        StoredRecord* current = nullptr;
         while (row->next()) {
-          auto found = by_id.find(row->getInt64("meeting_id"));
-          if (found == by_id.end()) continue;
-          found->second->meeting.attendance.push_back(
-              {row->getInt64("member_id"),
-               MarkFromProto(
-                   static_cast<v1::AttendanceMark>(row->getInt("mark")))});
+          const int64_t meeting_id = row->getInt64(1);
+          if (meeting_id != current_id) {
+            auto found = by_id.find(meeting_id);
+            current_id = meeting_id;
+            current = found == by_id.end() ? nullptr : found->second;
+          }
+          if (current == nullptr) continue;
+          current->meeting.attendance.push_back(
+              {row->getInt64(2),
+               MarkFromProto(static_cast<v1::AttendanceMark>(row->getInt(3)))});
+        }
+        for (auto& [id, record] : by_id) {
+          std::vector<AttendanceEntry>& entries = record->meeting.attendance;
+          std::sort(entries.begin(), entries.end(),
+                    [](const AttendanceEntry& a, const AttendanceEntry& b) {
+                      return a.member_id < b.member_id;
+                    });
         }
         return absl::OkStatus();
       }));
