@@ -36,7 +36,8 @@ CHIBO_SERVICES=(registry scheduling supervision evaluation)
 CHIBO_APT_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libmysqlcppconn-dev mariadb-server mariadb-client grpc-proto
-  pkg-config cmake g++ make libgtest-dev libgmock-dev libssl-dev openssl
+  pkg-config cmake g++ make libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev openssl
   ccache nodejs npm clang-format curl ca-certificates
 )
 
