@@ -15,6 +15,7 @@
 #include "common/change_feed_service.h"
 #include "common/change_follower.h"
 #include "common/feed_consumer.h"
+#include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
 #include "common/peer_client.h"
@@ -64,7 +65,13 @@ class ServiceRuntime : public ServiceEnvironment {
   void StartBackgroundWork(const ServiceDefinition& service);
   bool InitPeers(const ServiceDefinition& service,
                  const std::optional<auth::KeySet>& keys);
+  // /metrics on --metrics_port (none with -1).
+  bool StartMetrics();
 
+  MysqlOptions mysql_;
+  // Every migration the binary carries, for the readiness check.
+  std::vector<std::string> migration_ids_;
+  std::unique_ptr<MetricsServer> metrics_;
   std::unique_ptr<MysqlPool> pool_;
   std::unique_ptr<auth::ServiceIdentity> identity_;
   std::map<std::string, std::unique_ptr<PeerClient>, std::less<>> peers_;

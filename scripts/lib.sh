@@ -38,6 +38,7 @@ CHIBO_APT_PACKAGES=(
   libabsl-dev libmysqlcppconn-dev mariadb-server mariadb-client grpc-proto
   pkg-config cmake g++ make libgtest-dev libgmock-dev libssl-dev openssl
   ccache nodejs npm clang-format curl ca-certificates
+  prometheus-cpp-dev
 )
 
 # ---------------------------------------------------------------- messages
@@ -61,6 +62,11 @@ chibo_service_port() {
     evaluation) echo 50054 ;;
     *) chibo_die "unknown service: $1" ;;
   esac
+}
+
+# Its Prometheus /metrics port: the gRPC port + 1000 (51051, 51052, ...).
+chibo_service_metrics_port() {
+  echo $(($(chibo_service_port "$1") + 1000))
 }
 
 chibo_service_binary() { # SVC [BUILD_DIR]
