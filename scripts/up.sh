@@ -190,6 +190,8 @@ start_service() {
   args=(
     --port="$port" --port_file="$RUN/$svc.port"
     --metrics_port="$(chibo_service_metrics_port "$svc")"
+    # No load balancer to leave locally: a short drain keeps down.sh quick.
+    --shutdown_drain=1s
     --db_host="$DB_HOST_URL" --db_user="chibo_$svc"
     --db_password_file="$SECRETS/$svc.password" --db_schema="chibo_$svc"
     "${auth_flags[@]}"
