@@ -192,11 +192,11 @@ TEST(ObservabilityEndToEnd, SigtermDrainsThenEndsStreamsAndExits) {
   auto db = testing::TestDatabase::Create({}, /*apply_migrations=*/false);
   ASSERT_TRUE(db.ok()) << db.status();
   const std::string dir = testing::MakeTempDir();
-  const absl::Duration drain = absl::Seconds(2);
+  const absl::Duration drain = absl::Seconds(3);
   // A grace period far longer than the bound: only ending the streams can
   // keep the exit within drain + 2 s.
   Service registry(CHIBO_REGISTRY_BINARY, "registry", (*db)->options(), dir,
-                   {"--shutdown_drain=2s", "--shutdown_grace_seconds=30"});
+                   {"--shutdown_drain=3s", "--shutdown_grace_seconds=30"});
   ASSERT_GT(registry.port, 0) << registry.Log();
   auto stub = registry::v1::RegistryService::NewStub(registry.channel);
   registry::v1::CreateOrganizationRequest create;
