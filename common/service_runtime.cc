@@ -352,7 +352,8 @@ bool ServiceRuntime::StartMetrics() {
   return true;
 }
 
-int ServiceRuntime::Run(const std::vector<grpc::Service*>& services) {
+int ServiceRuntime::Run(const std::vector<grpc::Service*>& services,
+                        std::function<void()> end_streams) {
   std::vector<grpc::Service*> all = services;
   all.push_back(feed_.get());
   ServerOptions options = ServerOptionsFromFlags();
@@ -360,7 +361,10 @@ int ServiceRuntime::Run(const std::vector<grpc::Service*>& services) {
   // Deny by default: an RPC without a declared permission stops the start.
   options.check_services = auth::CheckServedServices;
   ChangeFeedService* feed = feed_.get();
-  options.end_streams = [feed] { feed->EndStreams(); };
+  options.end_streams = [feed, end_streams] {
+    feed->EndStreams();
+    if (end_streams) end_streams();
+  };
   if (!StartMetrics()) return 1;
   auto server = StartServer(options, all);
   if (!server.ok()) {
@@ -405,7 +409,8 @@ int ServiceRuntime::Main(int argc, char** argv,
       Init(argc, argv, service, &exit_code);
   if (runtime == nullptr) return exit_code;
   std::unique_ptr<ServedServices> served = service.serve(*runtime);
-  return runtime->Run(served->services);
+  ServedServices* raw = served.get();
+  return runtime->Run(served->services, [raw] { raw->EndStreams(); });
 }
 
 }  // namespace chibo

@@ -51,7 +51,10 @@ class ServiceRuntime : public ServiceEnvironment {
 
   // Serves `services` plus the change feed until SIGTERM/SIGINT, then
   // drains. Returns the process exit code.
-  int Run(const std::vector<grpc::Service*>& services);
+  // `end_streams`, when set, is called with the feed's EndStreams at the
+  // end of the drain (ServedServices::EndStreams).
+  int Run(const std::vector<grpc::Service*>& services,
+          std::function<void()> end_streams = nullptr);
 
   // A service's whole main(): Init, then the definition's services (see
   // ServiceDefinition::serve) until a termination signal. Returns the
