@@ -4,8 +4,8 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
-#include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "prometheus/counter.h"
@@ -130,15 +130,16 @@ struct MethodSeries {
   prometheus::Gauge* in_flight;
   prometheus::Histogram* handling;
   std::mutex mu;
-  std::unordered_map<std::string, prometheus::Counter*> handled;
+  absl::flat_hash_map<std::string, prometheus::Counter*> handled;
 };
 
 MethodSeries& SeriesFor(absl::string_view method) {
   static std::mutex mu;
+  // Looked up by string_view: no allocation on the per-call path.
   static auto* by_method =
-      new std::unordered_map<std::string, std::unique_ptr<MethodSeries>>();
+      new absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>>();
   std::lock_guard<std::mutex> lock(mu);
-  auto it = by_method->find(std::string(method));
+  auto it = by_method->find(method);
   if (it != by_method->end()) return *it->second;
   auto series = std::make_unique<MethodSeries>();
   const prometheus::Labels labels = {{"method", std::string(method)}};
@@ -201,7 +202,7 @@ void RpcFinished(absl::string_view method, absl::string_view code,
   prometheus::Counter* counter;
   {
     std::lock_guard<std::mutex> lock(series.mu);
-    auto it = series.handled.find(std::string(code));
+    auto it = series.handled.find(code);
     if (it == series.handled.end()) {
       it = series.handled
                .emplace(std::string(code),
