@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/feed_consumer.h"
+#include "common/metrics.h"
 #include "common/outbox.h"
 #include "common/paging.h"
 #include "common/status_macros.h"
@@ -79,13 +80,14 @@ grpc::Status ChangeFeedService::WatchChanges(
             ValidateFeedRequest(request->after_sequence(), request->subject()));
         if (watchers_.fetch_add(1) >= max_watchers_) {
           watchers_.fetch_sub(1);
+          RpcRefused(kWatchMethod, "streams");
           return absl::ResourceExhaustedError(
               "too many open WatchChanges streams; use ListChanges or retry "
               "later");
         }
         int64_t after = request->after_sequence();
         absl::Status status;
-        while (!context->IsCancelled()) {
+        while (!context->IsCancelled() && !ending_.HasBeenNotified()) {
           CallContext page_call = call;
           // Each poll gets a short deadline of its own: the stream itself
           // may last for hours.
@@ -105,9 +107,17 @@ grpc::Status ChangeFeedService::WatchChanges(
           }
           if (write_failed) break;
           after = page.last_sequence();
-          if (page.changes_size() == 0) absl::SleepFor(poll_interval_);
+          if (page.changes_size() == 0) {
+            ending_.WaitForNotificationWithTimeout(poll_interval_);
+          }
         }
         watchers_.fetch_sub(1);
+        if (status.ok() && ending_.HasBeenNotified() &&
+            !context->IsCancelled()) {
+          status = absl::UnavailableError(absl::StrCat(
+              "the server is shutting down; resume with after_sequence=", after,
+              " on another replica"));
+        }
         return status;
       });
 }

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 
+#include "absl/synchronization/notification.h"
 #include "chibo/feed/v1/feed.grpc.pb.h"
 #include "common/mysql_pool.h"
 #include "common/rpc.h"
@@ -38,6 +39,13 @@ class ChangeFeedService final
       grpc::ServerWriter<chibo::feed::v1::WatchChangesResponse>* writer)
       override;
 
+  // Ends every open WatchChanges stream within a poll interval (UNAVAILABLE:
+  // resume on another replica from the last sequence received) and refuses
+  // new ones. For the server's stop (ServerOptions::end_streams).
+  void EndStreams() {
+    if (!ending_.HasBeenNotified()) ending_.Notify();
+  }
+
  private:
   absl::Status ReadChanges(const CallContext& call, int64_t after,
                            absl::string_view subject, int limit,
@@ -49,6 +57,7 @@ class ChangeFeedService final
   const int max_watchers_;
   const absl::Duration poll_interval_;
   std::atomic<int> watchers_{0};
+  absl::Notification ending_;
 };
 
 }  // namespace chibo

@@ -22,6 +22,10 @@ ABSL_FLAG(int, max_threads, 32,
           "Most threads serving RPCs at once (each may hold a DB connection).");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM, how long in-flight calls get before being cancelled.");
+ABSL_FLAG(absl::Duration, shutdown_drain, absl::Seconds(5),
+          "On SIGTERM, how long readiness says NOT_SERVING while the port "
+          "still takes calls (so endpoints update first), e.g. 5s; then "
+          "streams end and the listener closes.");
 ABSL_FLAG(std::string, db_host, "tcp://127.0.0.1:3306",
           "MySQL/MariaDB address: tcp://HOST:PORT or unix:///path/to/socket.");
 ABSL_FLAG(std::string, db_user, "", "Database user (the service's own).");
@@ -68,6 +72,9 @@ void Validate() {
   }
   if (absl::GetFlag(FLAGS_shutdown_grace_seconds) < 0) {
     FailFlag("--shutdown_grace_seconds must not be negative");
+  }
+  if (absl::GetFlag(FLAGS_shutdown_drain) < absl::ZeroDuration()) {
+    FailFlag("--shutdown_drain must not be negative");
   }
   const int pool = absl::GetFlag(FLAGS_db_pool_size);
   if (pool < 1 || pool > 1000) FailFlag("--db_pool_size must be 1..1000");
@@ -132,6 +139,7 @@ ServerOptions ServerOptionsFromFlags() {
   options.shutdown_grace =
       absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds));
   options.port_file = absl::GetFlag(FLAGS_port_file);
+  options.drain = absl::GetFlag(FLAGS_shutdown_drain);
   return options;
 }
 

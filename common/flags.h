@@ -18,6 +18,7 @@ ABSL_DECLARE_FLAG(int, port);
 ABSL_DECLARE_FLAG(std::string, port_file);
 ABSL_DECLARE_FLAG(int, max_threads);
 ABSL_DECLARE_FLAG(int, shutdown_grace_seconds);
+ABSL_DECLARE_FLAG(absl::Duration, shutdown_drain);
 ABSL_DECLARE_FLAG(std::string, db_host);
 ABSL_DECLARE_FLAG(std::string, db_user);
 ABSL_DECLARE_FLAG(std::string, db_password);

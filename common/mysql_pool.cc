@@ -13,7 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/sql_error.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
 
 namespace chibo {
 namespace {
@@ -102,6 +106,17 @@ sql::PreparedStatement& DbConnection::Prepare(const std::string& sql_text) {
 
 MysqlPool::MysqlPool(MysqlOptions options) : options_(std::move(options)) {
   InitMysqlDriver();
+  if (!options_.metrics_name.empty()) {
+    metrics_ =
+        std::make_unique<PoolMetrics>(PoolMetricsFor(options_.metrics_name));
+    metrics_->max->Set(options_.pool_size);
+  }
+}
+
+void MysqlPool::NoteSizesLocked() {
+  if (metrics_ == nullptr) return;
+  metrics_->open->Set(open_);
+  metrics_->idle->Set(static_cast<double>(idle_.size()));
 }
 
 MysqlPool::~MysqlPool() {
@@ -144,6 +159,15 @@ absl::StatusOr<std::unique_ptr<DbConnection>> MysqlPool::Connect() {
 }
 
 absl::StatusOr<MysqlPool::Lease> MysqlPool::Acquire(absl::Time deadline) {
+  if (metrics_ == nullptr) return AcquireUntimed(deadline);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Lease> lease = AcquireUntimed(deadline);
+  metrics_->wait->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  return lease;
+}
+
+absl::StatusOr<MysqlPool::Lease> MysqlPool::AcquireUntimed(
+    absl::Time deadline) {
   while (true) {
     std::unique_ptr<DbConnection> candidate;
     absl::Time idle_since;
@@ -164,6 +188,7 @@ absl::StatusOr<MysqlPool::Lease> MysqlPool::Acquire(absl::Time deadline) {
       } else {
         ++open_;  // Reserve the slot; connect outside the lock.
       }
+      NoteSizesLocked();
     }
     if (candidate == nullptr) {
       auto connected = Connect();
@@ -193,10 +218,15 @@ void MysqlPool::Release(std::unique_ptr<DbConnection> connection, bool broken) {
     std::lock_guard<std::mutex> lock(mu_);
     if (broken) {
       --open_;
+      if (metrics_ != nullptr) {
+        (connection != nullptr ? metrics_->broken : metrics_->connect_failures)
+            ->Increment();
+      }
       to_close = std::move(connection);
     } else {
       idle_.push_back({std::move(connection), absl::Now()});
     }
+    NoteSizesLocked();
   }
   released_.notify_one();
   // to_close is destroyed outside the lock: closing may block on the network.

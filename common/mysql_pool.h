@@ -21,6 +21,8 @@ class PreparedStatement;
 
 namespace chibo {
 
+struct PoolMetrics;
+
 struct MysqlOptions {
   // tcp://HOST:PORT or unix:///path/to/socket.
   std::string host = "tcp://127.0.0.1:3306";
@@ -36,6 +38,9 @@ struct MysqlOptions {
   // innodb_lock_wait_timeout of every session: a lock wait gives up (1205,
   // retried) well before io_timeout would cut the connection.
   absl::Duration lock_wait_timeout = absl::Seconds(3);
+  // When set, the pool's figures go to /metrics labelled {pool=this}
+  // (common/metrics.h): connections, wait time, broken connections.
+  std::string metrics_name;
 };
 
 // One pooled connection with its prepared-statement cache. Not thread-safe:
@@ -106,13 +111,16 @@ class MysqlPool {
     absl::Time since;
   };
   absl::StatusOr<std::unique_ptr<DbConnection>> Connect();
+  absl::StatusOr<Lease> AcquireUntimed(absl::Time deadline);
   void Release(std::unique_ptr<DbConnection> connection, bool broken);
+  void NoteSizesLocked();
 
   const MysqlOptions options_;
   mutable std::mutex mu_;
   std::condition_variable released_;
   std::vector<Idle> idle_;
   int open_ = 0;
+  std::unique_ptr<PoolMetrics> metrics_;  // null unless metrics_name is set
 };
 
 // Must run once before any thread touches Connector/C++.

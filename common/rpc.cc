@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace chibo {
 namespace {
@@ -89,6 +90,7 @@ grpc::Status RpcGate::Serve(
     const google::protobuf::Message& request,
     const std::function<absl::Status(const CallContext&)>& body) const {
   const absl::Time start = absl::Now();
+  RpcStarted(method);
   CallContext call;
   call.method = std::string(method);
   call.request_id = RequestIdOf(request);
@@ -118,13 +120,15 @@ grpc::Status RpcGate::Serve(
   if (context->IsCancelled() && status.ok()) {
     status = absl::CancelledError("the call was cancelled");
   }
+  const absl::Duration latency = absl::Now() - start;
+  RpcFinished(method, CodeName(status.code()), latency);
   Log(status.ok() || status.code() != absl::StatusCode::kInternal
           ? LogLevel::kInfo
           : LogLevel::kError,
       "rpc",
       {{"method", method},
        {"code", CodeName(status.code())},
-       {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start)},
+       {"latency_ms", absl::ToDoubleMilliseconds(latency)},
        {"request_id", call.request_id},
        {"subject", call.caller.subject},
        {"peer", context->peer()},

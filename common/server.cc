@@ -6,14 +6,15 @@
 #include <cstdio>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/bad_request.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/server_builder_option.h"
 #include "grpcpp/impl/server_builder_plugin.h"
 #include "grpcpp/impl/server_initializer.h"
@@ -23,22 +24,6 @@ namespace chibo {
 namespace {
 
 constexpr int kPollerThreads = 4;
-
-absl::Status WritePortFile(const std::string& path, int port) {
-  const std::string temp = absl::StrCat(path, ".tmp");
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << port << "\n";
-    if (!out) {
-      return absl::InternalError(absl::StrCat("cannot write ", temp));
-    }
-  }
-  // Rename so a reader never sees a half-written file.
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat("cannot rename to ", path));
-  }
-  return absl::OkStatus();
-}
 
 // gRPC lists the services a server hosts only to builder plugins: this one
 // copies the list into `*names` when the server is built.
@@ -69,19 +54,79 @@ class ServiceListOption : public grpc::ServerBuilderOption {
   std::vector<std::string>* names_;
 };
 
+// The APIs whose readiness the health service reports: every hosted
+// service but gRPC's own (health, reflection).
+std::vector<std::string> ReadinessNames(const std::vector<std::string>& all) {
+  std::vector<std::string> names;
+  for (const std::string& name : all) {
+    if (!absl::StartsWith(name, "grpc.")) names.push_back(name);
+  }
+  return names;
+}
+
 }  // namespace
 
-RunningServer::RunningServer(std::unique_ptr<grpc::Server> server, int port,
-                             absl::Duration grace)
-    : server_(std::move(server)), port_(port), grace_(grace) {}
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string temp = absl::StrCat(path, ".tmp");
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << port << "\n";
+    if (!out) {
+      return absl::InternalError(absl::StrCat("cannot write ", temp));
+    }
+  }
+  // Rename so a reader never sees a half-written file.
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("cannot rename to ", path));
+  }
+  return absl::OkStatus();
+}
+
+RunningServer::RunningServer(std::unique_ptr<HealthService> health,
+                             std::unique_ptr<grpc::Server> server, int port,
+                             std::vector<std::string> readiness_names,
+                             const ServerOptions& options)
+    : health_(std::move(health)),
+      server_(std::move(server)),
+      port_(port),
+      readiness_names_(std::move(readiness_names)),
+      grace_(options.shutdown_grace),
+      drain_(options.drain),
+      end_streams_(options.end_streams) {
+  SetReady(true);
+}
 
 RunningServer::~RunningServer() { Shutdown(); }
 
+void RunningServer::SetReady(bool ready) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (draining_) return;
+  for (const std::string& name : readiness_names_) {
+    health_->SetStatus(name, ready);
+  }
+}
+
 void RunningServer::Shutdown() {
-  if (shut_down_) return;
-  shut_down_ = true;
-  // Probes and load balancers see NOT_SERVING first and stop routing here.
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    draining_ = true;
+    // Probes see NOT_SERVING first, and Kubernetes stops routing here
+    // while the port still answers.
+    for (const std::string& name : readiness_names_) {
+      health_->SetStatus(name, false);
+    }
+  }
+  if (drain_ > absl::ZeroDuration()) {
+    Log(LogLevel::kInfo, "draining: readiness NOT_SERVING, still serving",
+        {{"drain_ms", absl::ToDoubleMilliseconds(drain_)}});
+    absl::SleepFor(drain_);
+  }
+  // Streams never end by themselves: end them before closing, so only
+  // unary calls remain for the grace period.
+  if (end_streams_) end_streams_();
+  health_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace_));
   server_->Wait();
 }
@@ -94,7 +139,9 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
   // Debian's Abseil is built with Mutex deadlock detection on; gRPC's locks
   // then spend ~5% of a server's CPU on cycle bookkeeping (bench.sh profile).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  grpc::EnableDefaultHealthCheckService(true);
+  // Our own health service instead of gRPC's (common/health_service.h).
+  grpc::EnableDefaultHealthCheckService(false);
+  auto health = std::make_unique<HealthService>();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
@@ -129,12 +176,12 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(NewBadRequestInterceptorFactory());
+  interceptors.push_back(NewRefusalInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  builder.RegisterService(health.get());
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::string> hosted;
-  if (options.check_services) {
-    builder.SetOption(std::make_unique<ServiceListOption>(&hosted));
-  }
+  builder.SetOption(std::make_unique<ServiceListOption>(&hosted));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::UnavailableError(
@@ -143,27 +190,25 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartServer(
   if (options.check_services) {
     absl::Status checked = options.check_services(hosted);
     if (!checked.ok()) {
-      server->GetHealthCheckService()->SetServingStatus(false);
+      health->Shutdown();
       server->Shutdown();
       server->Wait();
       return checked;
     }
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
+  auto running =
+      std::make_unique<RunningServer>(std::move(health), std::move(server),
+                                      port, ReadinessNames(hosted), options);
   if (!options.port_file.empty()) {
     absl::Status written = WritePortFile(options.port_file, port);
-    if (!written.ok()) {
-      server->Shutdown();
-      return written;
-    }
+    if (!written.ok()) return written;  // ~RunningServer stops it.
   }
   Log(LogLevel::kInfo, "serving",
       {{"address", options.listen_address},
        {"port", static_cast<int64_t>(port)},
        {"max_threads", static_cast<int64_t>(options.max_threads)},
        {"tls", options.credentials != nullptr}});
-  return std::make_unique<RunningServer>(std::move(server), port,
-                                         options.shutdown_grace);
+  return running;
 }
 
 void BlockTerminationSignals() {
@@ -189,8 +234,9 @@ absl::Status RunServerUntilSignal(const ServerOptions& options,
   auto server = StartServer(options, services);
   if (!server.ok()) return server.status();
   const std::string signal_name = WaitForTerminationSignal();
-  Log(LogLevel::kInfo, "draining",
+  Log(LogLevel::kInfo, "stopping",
       {{"signal", signal_name},
+       {"drain_ms", absl::ToDoubleMilliseconds(options.drain)},
        {"grace_ms", absl::ToDoubleMilliseconds(options.shutdown_grace)}});
   (*server)->Shutdown();
   Log(LogLevel::kInfo, "stopped");

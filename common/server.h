@@ -3,12 +3,14 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/health_service.h"
 #include "grpcpp/grpcpp.h"
 
 namespace chibo {
@@ -21,6 +23,14 @@ struct ServerOptions {
   int max_threads = 32;
   int max_message_bytes = 8 * 1024 * 1024;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // On Shutdown, how long readiness says NOT_SERVING while the port still
+  // takes calls, so that Kubernetes takes the pod out of its endpoints
+  // before the listener closes (--shutdown_drain; 0 in tests).
+  absl::Duration drain = absl::ZeroDuration();
+  // Called when the drain ends, before the listener closes: ends the
+  // server's own long streams (WatchChanges), which would otherwise hold
+  // the stop until the grace deadline cancels them.
+  std::function<void()> end_streams;
   // When set, the bound port is written here once the server listens.
   std::string port_file;
   // TLS; empty means plaintext.
@@ -36,21 +46,41 @@ struct ServerOptions {
 // A started server: health reports SERVING, reflection is on.
 class RunningServer {
  public:
-  RunningServer(std::unique_ptr<grpc::Server> server, int port,
-                absl::Duration grace);
+  RunningServer(std::unique_ptr<HealthService> health,
+                std::unique_ptr<grpc::Server> server, int port,
+                std::vector<std::string> readiness_names,
+                const ServerOptions& options);
   ~RunningServer();
 
   int port() const { return port_; }
   grpc::Server* server() { return server_.get(); }
-  // Health goes NOT_SERVING first, then in-flight calls get `grace`.
+  HealthService& health() { return *health_; }
+  // Readiness of every API the server hosts (their names in the health
+  // service; "" is liveness and stays SERVING). Ignored once Shutdown began.
+  void SetReady(bool ready);
+  // The stop, in order: readiness NOT_SERVING while the port keeps taking
+  // calls for `drain`; then end_streams and the health service end the
+  // open streams (WatchChanges, Health/Watch); then the listener closes and
+  // in-flight calls get `shutdown_grace` to complete. Blocks until done.
   void Shutdown();
 
  private:
+  // First: the server uses it until it is destroyed.
+  std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> server_;
   int port_;
-  absl::Duration grace_;
+  const std::vector<std::string> readiness_names_;
+  const absl::Duration grace_;
+  const absl::Duration drain_;
+  const std::function<void()> end_streams_;
+  std::mutex mu_;
+  bool draining_ = false;
   bool shut_down_ = false;
 };
+
+// Writes `port` to `path` through a temporary file and a rename, so a
+// reader never sees half of it.
+absl::Status WritePortFile(const std::string& path, int port);
 
 // Builds and starts a server with health, reflection, explicit message
 // limits and SO_REUSEPORT off. The services must outlive the server.

@@ -43,6 +43,10 @@ class ServiceEnvironment {
 // subclass that owns the objects `services` points to.
 struct ServedServices {
   virtual ~ServedServices() = default;
+  // On SIGTERM, once the drain ends: a service with long streams of its own
+  // ends them here (the change feed's are ended by the runtime), or they
+  // hold the stop until --shutdown_grace_seconds cancels them.
+  virtual void EndStreams() {}
   std::vector<grpc::Service*> services;
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
@@ -15,8 +16,10 @@
 #include "common/flags.h"
 #include "common/idempotency.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/peer_flags.h"
 #include "common/periodic_task.h"
+#include "common/readiness.h"
 #include "common/server.h"
 #include "common/status_macros.h"
 #include "common/tree_view_feed.h"
@@ -41,6 +44,23 @@ ABSL_FLAG(absl::Duration, idempotency_prune_interval, absl::Minutes(10),
 ABSL_FLAG(absl::Duration, feed_lease, absl::Seconds(10),
           "How long a replica holds the right to apply a peer's change feed "
           "without renewing it; another replica takes over after it.");
+ABSL_FLAG(int, metrics_port, 0,
+          "HTTP port serving Prometheus metrics on /metrics, apart from "
+          "gRPC. 0 (the default, so that services and tests on one host "
+          "never clash) picks a free one, logged and written to "
+          "--metrics_port_file; set a fixed one for Prometheus; -1 serves "
+          "none.");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "If set, the bound metrics port is written to this file.");
+ABSL_FLAG(absl::Duration, readiness_interval, absl::Seconds(1),
+          "How often readiness is checked (database answers, migrations "
+          "applied, feeds current).");
+ABSL_FLAG(absl::Duration, readiness_timeout, absl::Seconds(1),
+          "Timeout of the readiness check's database query (whole seconds, "
+          "at least 1s).");
+ABSL_FLAG(absl::Duration, readiness_max_feed_lag, absl::ZeroDuration(),
+          "A followed feed further behind than this makes the replica not "
+          "ready, e.g. 5m; 0 (the default): lag never does.");
 ABSL_FLAG(std::string, tls_identities_file, "",
           "JSON map from client certificate common name to subject, role "
           "and scope.");
@@ -95,6 +115,8 @@ std::unique_ptr<ServiceRuntime> ServiceRuntime::Init(
         {{"error", mysql.status().message()}});
     return nullptr;
   }
+  mysql->metrics_name = "main";
+  runtime->mysql_ = *mysql;
   runtime->pool_ = std::make_unique<MysqlPool>(*mysql);
   absl::Status ready = WaitForDatabase(
       *runtime->pool_, absl::Seconds(absl::GetFlag(FLAGS_db_wait_seconds)));
@@ -103,17 +125,20 @@ std::unique_ptr<ServiceRuntime> ServiceRuntime::Init(
         {{"error", ready.message()}, {"db_host", mysql->host}});
     return nullptr;
   }
+  std::vector<Migration> all = CommonMigrations();
+  all.insert(all.end(), service.migrations->begin(), service.migrations->end());
+  // After the service's own: scheduling's 0001 created known_organizations
+  // before the tree view moved into common/ (tree_view/0001 is then a
+  // no-op), so a service migration cannot rely on the tree view's tables.
+  if (service.tree_view) {
+    all.insert(all.end(), TreeViewMigrations().begin(),
+               TreeViewMigrations().end());
+  }
+  // Readiness waits for all of them (a Job may apply them later).
+  for (const Migration& migration : all) {
+    runtime->migration_ids_.push_back(migration.id);
+  }
   if (absl::GetFlag(FLAGS_migrate) || absl::GetFlag(FLAGS_migrate_only)) {
-    std::vector<Migration> all = CommonMigrations();
-    all.insert(all.end(), service.migrations->begin(),
-               service.migrations->end());
-    // After the service's own: scheduling's 0001 created known_organizations
-    // before the tree view moved into common/ (tree_view/0001 is then a
-    // no-op), so a service migration cannot rely on the tree view's tables.
-    if (service.tree_view) {
-      all.insert(all.end(), TreeViewMigrations().begin(),
-                 TreeViewMigrations().end());
-    }
     absl::Status migrated = ApplyMigrations(*runtime->pool_, all);
     if (!migrated.ok()) {
       Log(LogLevel::kError, "migration failed",
@@ -264,6 +289,7 @@ void ServiceRuntime::StartBackgroundWork(const ServiceDefinition& service) {
           Log(LogLevel::kWarning, "cannot prune idempotency keys",
               {{"error", pruned.status().message()}});
         } else if (*pruned > 0) {
+          RecordIdempotencyKeysPruned(*pruned);
           Log(LogLevel::kInfo, "pruned idempotency keys",
               {{"deleted", *pruned}});
         }
@@ -298,18 +324,81 @@ PeerClient* ServiceRuntime::peer(absl::string_view name) {
 
 ServiceRuntime::~ServiceRuntime() = default;
 
-int ServiceRuntime::Run(const std::vector<grpc::Service*>& services) {
+bool ServiceRuntime::StartMetrics() {
+  const int port = absl::GetFlag(FLAGS_metrics_port);
+  if (port < 0) return true;
+  if (port > 65535) {
+    Log(LogLevel::kError, "--metrics_port must be within -1..65535");
+    return false;
+  }
+  auto metrics = MetricsServer::Start(absl::StrCat("0.0.0.0:", port));
+  if (!metrics.ok()) {
+    Log(LogLevel::kError, "cannot serve metrics",
+        {{"error", metrics.status().message()}});
+    return false;
+  }
+  metrics_ = *std::move(metrics);
+  const std::string port_file = absl::GetFlag(FLAGS_metrics_port_file);
+  if (!port_file.empty()) {
+    absl::Status written = WritePortFile(port_file, metrics_->port());
+    if (!written.ok()) {
+      Log(LogLevel::kError, "cannot write --metrics_port_file",
+          {{"error", written.message()}});
+      return false;
+    }
+  }
+  Log(LogLevel::kInfo, "serving metrics",
+      {{"port", static_cast<int64_t>(metrics_->port())}, {"path", "/metrics"}});
+  return true;
+}
+
+int ServiceRuntime::Run(const std::vector<grpc::Service*>& services,
+                        std::function<void()> end_streams) {
   std::vector<grpc::Service*> all = services;
   all.push_back(feed_.get());
   ServerOptions options = ServerOptionsFromFlags();
   options.credentials = credentials_;
   // Deny by default: an RPC without a declared permission stops the start.
   options.check_services = auth::CheckServedServices;
-  absl::Status status = RunServerUntilSignal(options, all);
-  if (!status.ok()) {
-    Log(LogLevel::kError, "server failed", {{"error", status.message()}});
+  ChangeFeedService* feed = feed_.get();
+  options.end_streams = [feed, end_streams] {
+    feed->EndStreams();
+    if (end_streams) end_streams();
+  };
+  if (!StartMetrics()) return 1;
+  auto server = StartServer(options, all);
+  if (!server.ok()) {
+    Log(LogLevel::kError, "server failed",
+        {{"error", server.status().message()}});
     return 1;
   }
+  RunningServer* running = server->get();
+  ReadinessOptions readiness;
+  readiness.interval = absl::GetFlag(FLAGS_readiness_interval);
+  readiness.timeout = absl::GetFlag(FLAGS_readiness_timeout);
+  readiness.max_feed_lag = absl::GetFlag(FLAGS_readiness_max_feed_lag);
+  std::vector<const FeedConsumer*> consumers;
+  if (tree_consumer_ != nullptr) consumers.push_back(tree_consumer_.get());
+  auto checker = std::make_unique<ReadinessChecker>(
+      mysql_, migration_ids_, std::move(consumers), readiness,
+      [running](bool ready) { running->SetReady(ready); });
+
+  const std::string signal_name = WaitForTerminationSignal();
+  Log(LogLevel::kInfo, "stopping",
+      {{"signal", signal_name},
+       {"drain_ms", absl::ToDoubleMilliseconds(options.drain)},
+       {"grace_ms", absl::ToDoubleMilliseconds(options.shutdown_grace)}});
+  // The checker stops beside the drain (a check in progress may wait for
+  // its database timeout); readiness is NOT_SERVING from now on anyway.
+  std::thread stop_checker([&checker] { checker.reset(); });
+  running->Shutdown();
+  stop_checker.join();
+  Log(LogLevel::kInfo, "stopped");
+  // Stopping civetweb (the metrics server) takes about a second here,
+  // waiting out its poll; the process is exiting, so it is kept
+  // (reachable, not leaked) and the OS closes its socket.
+  static auto* kept = new std::unique_ptr<MetricsServer>();
+  *kept = std::move(metrics_);
   return 0;
 }
 
@@ -320,7 +409,8 @@ int ServiceRuntime::Main(int argc, char** argv,
       Init(argc, argv, service, &exit_code);
   if (runtime == nullptr) return exit_code;
   std::unique_ptr<ServedServices> served = service.serve(*runtime);
-  return runtime->Run(served->services);
+  ServedServices* raw = served.get();
+  return runtime->Run(served->services, [raw] { raw->EndStreams(); });
 }
 
 }  // namespace chibo

@@ -15,6 +15,7 @@
 #include "common/change_feed_service.h"
 #include "common/change_follower.h"
 #include "common/feed_consumer.h"
+#include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
 #include "common/peer_client.h"
@@ -50,7 +51,10 @@ class ServiceRuntime : public ServiceEnvironment {
 
   // Serves `services` plus the change feed until SIGTERM/SIGINT, then
   // drains. Returns the process exit code.
-  int Run(const std::vector<grpc::Service*>& services);
+  // `end_streams`, when set, is called with the feed's EndStreams at the
+  // end of the drain (ServedServices::EndStreams).
+  int Run(const std::vector<grpc::Service*>& services,
+          std::function<void()> end_streams = nullptr);
 
   // A service's whole main(): Init, then the definition's services (see
   // ServiceDefinition::serve) until a termination signal. Returns the
@@ -64,7 +68,13 @@ class ServiceRuntime : public ServiceEnvironment {
   void StartBackgroundWork(const ServiceDefinition& service);
   bool InitPeers(const ServiceDefinition& service,
                  const std::optional<auth::KeySet>& keys);
+  // /metrics on --metrics_port (none with -1).
+  bool StartMetrics();
 
+  MysqlOptions mysql_;
+  // Every migration the binary carries, for the readiness check.
+  std::vector<std::string> migration_ids_;
+  std::unique_ptr<MetricsServer> metrics_;
   std::unique_ptr<MysqlPool> pool_;
   std::unique_ptr<auth::ServiceIdentity> identity_;
   std::map<std::string, std::unique_ptr<PeerClient>, std::less<>> peers_;

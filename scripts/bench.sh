@@ -534,7 +534,8 @@ main() {
   chibo_spawn "$TMP/registry.log" "$REGISTRY_BIN" --port=0 \
     --port_file="$TMP/registry.port" --db_host="unix://$sock" \
     --db_user=chibo_registry --db_password_file="$TMP/secrets/registry.password" \
-    --db_schema=chibo_registry --insecure_dev --max_threads="$MAX_THREADS"
+    --db_schema=chibo_registry --insecure_dev --max_threads="$MAX_THREADS" \
+    --shutdown_drain=0s
   REGISTRY_PID=$CHIBO_SPAWNED_PID
   local echo_port registry_port
   echo_port="$(wait_port chibo-echo-server "$ECHO_PID" "$TMP/echo.port" "$TMP/echo.log" 20)"
@@ -545,7 +546,7 @@ main() {
     --port_file="$TMP/scheduling.port" --db_host="unix://$sock" \
     --db_user=chibo_scheduling --db_password_file="$TMP/secrets/scheduling.password" \
     --db_schema=chibo_scheduling --registry_address="127.0.0.1:$registry_port" \
-    --insecure_dev --max_threads="$MAX_THREADS"
+    --insecure_dev --max_threads="$MAX_THREADS" --shutdown_drain=0s
   SCHEDULING_PID=$CHIBO_SPAWNED_PID
   local scheduling_port
   scheduling_port="$(wait_port chibo-scheduling "$SCHEDULING_PID" "$TMP/scheduling.port" "$TMP/scheduling.log" 60)"

@@ -39,6 +39,7 @@ CHIBO_APT_PACKAGES=(
   pkg-config cmake g++ make libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev openssl
   ccache nodejs npm clang-format curl ca-certificates
+  prometheus-cpp-dev
 )
 
 # ---------------------------------------------------------------- messages
@@ -62,6 +63,11 @@ chibo_service_port() {
     evaluation) echo 50054 ;;
     *) chibo_die "unknown service: $1" ;;
   esac
+}
+
+# Its Prometheus /metrics port: the gRPC port + 1000 (51051, 51052, ...).
+chibo_service_metrics_port() {
+  echo $(($(chibo_service_port "$1") + 1000))
 }
 
 chibo_service_binary() { # SVC [BUILD_DIR]

@@ -189,6 +189,9 @@ start_service() {
   rm -f "$RUN/$svc.port"
   args=(
     --port="$port" --port_file="$RUN/$svc.port"
+    --metrics_port="$(chibo_service_metrics_port "$svc")"
+    # No load balancer to leave locally: a short drain keeps down.sh quick.
+    --shutdown_drain=1s
     --db_host="$DB_HOST_URL" --db_user="chibo_$svc"
     --db_password_file="$SECRETS/$svc.password" --db_schema="chibo_$svc"
     "${auth_flags[@]}"
@@ -209,10 +212,12 @@ start_service() {
 check_ports() {
   local svc port
   for svc in "$@"; do
-    port="$(chibo_service_port "$svc")"
-    if chibo_port_in_use "$port"; then
-      chibo_die "port $port (for $svc) is already in use by another program"
-    fi
+    for port in "$(chibo_service_port "$svc")" \
+      "$(chibo_service_metrics_port "$svc")"; do
+      if chibo_port_in_use "$port"; then
+        chibo_die "port $port (for $svc) is already in use by another program"
+      fi
+    done
   done
 }
 
@@ -285,8 +290,9 @@ print_usage_help() {
   echo
   echo "chibo is up:"
   for svc in "${STARTED[@]}"; do
-    printf '  %-12s 127.0.0.1:%s   log %s\n' "$svc" \
-      "$(chibo_service_port "$svc")" "$LOGS/$svc.log"
+    printf '  %-12s 127.0.0.1:%s   metrics http://127.0.0.1:%s/metrics   log %s\n' \
+      "$svc" "$(chibo_service_port "$svc")" \
+      "$(chibo_service_metrics_port "$svc")" "$LOGS/$svc.log"
   done
   if ((EMBEDDED_DB)); then
     echo "  MariaDB      127.0.0.1:$EMBEDDED_DB_PORT and $DB_DIR/mysqld.sock (err log $DB_DIR/err.log)"

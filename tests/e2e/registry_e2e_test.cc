@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "chibo/registry/v1/registry.grpc.pb.h"
+#include "common/testing/private_mariadb.h"
 #include "common/testing/subprocess.h"
 #include "common/testing/test_db.h"
 #include "grpcpp/grpcpp.h"
@@ -40,12 +41,17 @@ struct RunningRegistry {
                   const std::vector<std::string>& extra = {}) {
     port_file = dir + "/registry.port";
     log_file = dir + "/registry.log";
-    std::vector<std::string> argv = {
-        CHIBO_REGISTRY_BINARY,           "--port=0",
-        "--port_file=" + port_file,      "--db_host=" + options.host,
-        "--db_user=" + options.user,     "--db_password=" + options.password,
-        "--db_schema=" + options.schema, "--insecure_dev",
-        "--shutdown_grace_seconds=2",    "--db_timeout_ms=2000"};
+    std::vector<std::string> argv = {CHIBO_REGISTRY_BINARY,
+                                     "--port=0",
+                                     "--port_file=" + port_file,
+                                     "--db_host=" + options.host,
+                                     "--db_user=" + options.user,
+                                     "--db_password=" + options.password,
+                                     "--db_schema=" + options.schema,
+                                     "--insecure_dev",
+                                     "--shutdown_grace_seconds=2",
+                                     "--db_timeout_ms=2000",
+                                     "--shutdown_drain=1s"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process = std::make_unique<Subprocess>(argv, log_file);
     port = testing::WaitForPortFile(port_file, absl::Seconds(30));
@@ -201,74 +207,14 @@ TEST(RegistryEndToEnd, RefusesToStartWithoutKeys) {
   EXPECT_TRUE(absl::StrContains(log, "no authentication configured")) << log;
 }
 
-// Its own MariaDB, so that killing it disturbs no other test.
-class PrivateMariaDb {
- public:
-  explicit PrivateMariaDb(const std::string& dir) : dir_(dir) {
-    int status = 0;
-    testing::RunCommand({"/usr/bin/mariadb-install-db", "--no-defaults",
-                         "--datadir=" + dir_ + "/data", "--user=root",
-                         "--auth-root-authentication-method=normal"},
-                        &status);
-    installed_ = status == 0;
-  }
-  bool installed() const { return installed_; }
-  std::string socket() const { return dir_ + "/mysqld.sock"; }
-
-  bool Start() {
-    server_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{"/usr/sbin/mariadbd", "--no-defaults",
-                                 "--datadir=" + dir_ + "/data",
-                                 "--socket=" + socket(), "--skip-networking",
-                                 "--user=root",
-                                 "--log-error=" + dir_ + "/err.log"},
-        dir_ + "/mariadbd.out");
-    const absl::Time give_up = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < give_up) {
-      if (access(socket().c_str(), F_OK) == 0) {
-        int status = 0;
-        testing::RunCommand({"/usr/bin/mariadb-admin", "--no-defaults",
-                             "--socket=" + socket(), "-uroot", "ping"},
-                            &status);
-        if (status == 0) return true;
-      }
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    return false;
-  }
-  void Crash() {
-    server_->Signal(SIGKILL);
-    server_->Wait(absl::Seconds(10));
-  }
-  ~PrivateMariaDb() {
-    if (server_) {
-      server_->Signal(SIGTERM);
-      server_->Wait(absl::Seconds(20));
-    }
-  }
-
- private:
-  std::string dir_;
-  bool installed_ = false;
-  std::unique_ptr<Subprocess> server_;
-};
-
 TEST(RegistryEndToEnd, SurvivesADatabaseCrashAndRecoversByItself) {
   const std::string dir = testing::MakeTempDir();
-  PrivateMariaDb mariadb(dir);
+  // Its own MariaDB, so that killing it disturbs no other test.
+  testing::PrivateMariaDb mariadb(dir);
   ASSERT_TRUE(mariadb.installed());
   ASSERT_TRUE(mariadb.Start());
-  int status = 0;
-  testing::RunCommand(
-      {"/usr/bin/mariadb", "--no-defaults", "--socket=" + mariadb.socket(),
-       "-uroot", "-e", "CREATE DATABASE chibo_registry CHARACTER SET utf8mb4"},
-      &status);
-  ASSERT_EQ(status, 0);
-  MysqlOptions options;
-  options.host = "unix://" + mariadb.socket();
-  options.user = "root";
-  options.schema = "chibo_registry";
-  RunningRegistry registry(options, dir);
+  ASSERT_TRUE(mariadb.CreateSchema("chibo_registry"));
+  RunningRegistry registry(mariadb.Options("chibo_registry"), dir);
   ASSERT_GT(registry.port, 0) << registry.Log();
   auto& stub = *registry.stub;
 

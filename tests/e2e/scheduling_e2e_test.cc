@@ -56,7 +56,8 @@ struct Service {
                                      "--db_password=" + db.password,
                                      "--db_schema=" + db.schema,
                                      "--auth_keys_file=" + dir + "/keys.json",
-                                     "--shutdown_grace_seconds=2"};
+                                     "--shutdown_grace_seconds=2",
+                                     "--shutdown_drain=1s"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process = std::make_unique<Subprocess>(argv, log_file);
     port = testing::WaitForPortFile(port_file, absl::Seconds(30));
