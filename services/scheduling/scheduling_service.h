@@ -82,6 +82,11 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   absl::StatusOr<CellData> LoadCell(const CallContext& call,
                                     const OrgInfo& cell, absl::CivilDay from,
                                     absl::CivilDay to);
+  // Only the rules of LoadCell: what a write that needs no records or
+  // postponements (RecordMeeting) reads.
+  absl::StatusOr<std::vector<MeetingRule>> LoadCellRules(
+      const CallContext& call, const OrgInfo& cell, absl::CivilDay from,
+      absl::CivilDay to);
   absl::StatusOr<LoadedHolidays> LoadHolidays(const CallContext& call,
                                               absl::CivilDay from,
                                               absl::CivilDay to);
