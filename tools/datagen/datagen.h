@@ -6,8 +6,10 @@
 // scheduling's own RPCs for rules, holidays, topics, records and
 // postponements. Idempotent: organisations and members by their external
 // codes, every other write by a request_id derived from the seed and the
-// request's content, and what is already present (rules of this seed, the
-// same holiday calendar, topics of the same title) is not written again.
+// request's content (a rerun within the request_id retention, 7 days by
+// default, gets the stored answers), and what is already present (rules of
+// this seed, topics of the same title, a recorded nominal date) is not
+// written again whatever the retention.
 
 #include <cstdint>
 #include <string>
