@@ -49,6 +49,14 @@ namespace {
 constexpr const char* kFindMembers[] = CHIBO_SQL_EACH_SIZE(CHIBO_FIND_MEMBERS);
 #undef CHIBO_FIND_MEMBERS
 
+// The ids of members just inserted, by their keys (no history columns:
+// they have none yet).
+#define CHIBO_FIND_IDS(X)                                     \
+  "SELECT id, party_card_number, external_code FROM members " \
+  "WHERE party_card_number IN (" X("?") ") OR external_code IN (" X("?") ")"
+constexpr const char* kFindIds[] = CHIBO_SQL_EACH_SIZE(CHIBO_FIND_IDS);
+#undef CHIBO_FIND_IDS
+
 // Cells by external code, with whether they lie in the import's subtree
 // (root 0: anywhere).
 constexpr const char* kFindCells[] = CHIBO_SQL_BATCHES(
@@ -549,10 +557,21 @@ class Import {
   absl::Status ReadNewIds(const std::vector<int>& creates) {
     if (creates.empty()) return absl::OkStatus();
     std::map<std::string, int64_t> card_ids, code_ids;
-    for (const StoredMember& m : FindMembers(db_, rows_, creates, today_)) {
-      if (!m.party_card_number.empty()) card_ids[m.party_card_number] = m.id;
-      if (!m.external_code.empty()) code_ids[m.external_code] = m.id;
-    }
+    ForBatches(creates.size(), [&](const SqlBatch& batch) {
+      sql::PreparedStatement& query = db_.Prepare(kFindIds[batch.size_index]);
+      for (int k = 0; k < batch.count; ++k) {
+        const v1::MemberRow& row = rows_[creates[batch.begin + k]];
+        BindOptional(query, 1 + k, row.party_card_number());
+        BindOptional(query, 1 + batch.count + k, row.external_code());
+      }
+      std::unique_ptr<sql::ResultSet> found(query.executeQuery());
+      while (found->next()) {
+        if (!found->isNull(2))
+          card_ids[found->getString(2)] = found->getInt64(1);
+        if (!found->isNull(3))
+          code_ids[found->getString(3)] = found->getInt64(1);
+      }
+    });
     for (int i : creates) {
       const v1::MemberRow& row = rows_[i];
       const auto& index = row.party_card_number().empty() ? code_ids : card_ids;
