@@ -11,6 +11,8 @@
 #include "common/mysql_pool.h"
 #include "common/resource_name.h"
 #include "common/rpc.h"
+#include "common/sql_batch.h"
+#include "common/sql_rows.h"
 #include "common/sql_time.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -57,28 +59,86 @@ void InsertChange(DbConnection& db, const PendingChange& change) {
   insert.executeUpdate();
 }
 
-}  // namespace
+// The sequence of many changes at once: one counter update for all of
+// them, then multi-row inserts of fixed sizes (common/sql_batch.h).
+constexpr char kTakeSequences[] =
+    "UPDATE outbox_sequence SET last_sequence = "
+    "LAST_INSERT_ID(last_sequence + ?) WHERE id = 1";
+constexpr const char* kInsertChanges[] = CHIBO_SQL_BATCHES(
+    "INSERT INTO outbox (sequence, event_time, subject, role, on_behalf_of, "
+    "request_id, method, resource, action, organization_id, payload_json) "
+    "VALUES ",
+    "(?, UTC_TIMESTAMP(6), ?, ?, ?, ?, ?, ?, ?, ?, ?)", "");
 
-void AppendChange(DbConnection& db, const CallContext& call,
-                  const ChangeRecord& change) {
-  auto pending = std::make_shared<PendingChange>();
+void InsertChanges(DbConnection& db, const std::vector<PendingChange>& all) {
+  if (all.empty()) return;
+  sql::PreparedStatement& take = db.Prepare(kTakeSequences);
+  take.setInt64(1, static_cast<int64_t>(all.size()));
+  take.executeUpdate();
+  const int64_t first = LastInsertId(db) - static_cast<int64_t>(all.size()) + 1;
+  for (const SqlBatch& batch : PlanSqlBatches(static_cast<int>(all.size()))) {
+    sql::PreparedStatement& insert =
+        db.Prepare(kInsertChanges[batch.size_index]);
+    int p = 1;
+    for (int i = batch.begin; i < batch.begin + batch.count; ++i) {
+      const PendingChange& change = all[i];
+      insert.setInt64(p++, first + i);
+      insert.setString(p++, change.subject);
+      insert.setString(p++, change.role);
+      insert.setString(p++, change.on_behalf_of);
+      insert.setString(p++, change.request_id);
+      insert.setString(p++, change.method);
+      insert.setString(p++, change.resource);
+      insert.setString(p++, change.action);
+      if (change.organization_id > 0) {
+        insert.setInt64(p++, change.organization_id);
+      } else {
+        insert.setNull(p++, 0);
+      }
+      insert.setString(p++, change.payload);
+    }
+    insert.executeUpdate();
+  }
+}
+
+PendingChange Pending(const CallContext& call, const ChangeRecord& change) {
+  PendingChange pending;
   if (change.payload != nullptr) {
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = false;
     // A message we just built always converts; an empty payload is still a
     // valid event.
     (void)google::protobuf::util::MessageToJsonString(
-        *change.payload, &pending->payload, options);
+        *change.payload, &pending.payload, options);
   }
-  pending->subject = call.caller.subject;
-  pending->role = call.caller.role;
-  pending->on_behalf_of = call.caller.on_behalf_of;
-  pending->request_id = call.request_id;
-  pending->method = call.method;
-  pending->resource = change.resource;
-  pending->action = change.action;
-  pending->organization_id = change.organization_id;
+  pending.subject = call.caller.subject;
+  pending.role = call.caller.role;
+  pending.on_behalf_of = call.caller.on_behalf_of;
+  pending.request_id = call.request_id;
+  pending.method = call.method;
+  pending.resource = change.resource;
+  pending.action = change.action;
+  pending.organization_id = change.organization_id;
+  return pending;
+}
+
+}  // namespace
+
+void AppendChange(DbConnection& db, const CallContext& call,
+                  const ChangeRecord& change) {
+  auto pending = std::make_shared<PendingChange>(Pending(call, change));
   db.BeforeCommit([pending](DbConnection& tx) { InsertChange(tx, *pending); });
+}
+
+void AppendChanges(DbConnection& db, const CallContext& call,
+                   const std::vector<ChangeRecord>& changes) {
+  if (changes.empty()) return;
+  auto pending = std::make_shared<std::vector<PendingChange>>();
+  pending->reserve(changes.size());
+  for (const ChangeRecord& change : changes) {
+    pending->push_back(Pending(call, change));
+  }
+  db.BeforeCommit([pending](DbConnection& tx) { InsertChanges(tx, *pending); });
 }
 
 absl::Status ReadOutbox(MysqlPool& pool, absl::Time deadline, int64_t after,

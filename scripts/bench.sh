@@ -33,6 +33,17 @@ and a new time-ordered (UUIDv7/ULID style) one per call. Any failed write
 fails the smoke; outside --smoke a request_id variant below 0.9 x the qps
 without request_id is reported as a problem.
 
+Province: a generated province (chibo-datagen, --province_scale, about
+33 members per cell) loaded through the public API; its member import
+(BulkUpsertMembers, 1000-row calls from 8 threads) against raw 100-row
+inserts of the same rows (member, status, membership, outbox event; goal
+>= 0.5 x rows/s), and RecordMeeting of a 33-member cell from 16 threads,
+each call with its own request_id, against a raw transaction inserting
+the same rows (record, 33 attendance rows, outbox event; goal >= 0.7 x).
+Raw baselines come from chibo-rawsql (tools/bench) in the same run, on the
+same MariaDB. The figures are printed and written as JSON to
+bench/results/province-<UTC time>.json (smoke: the temporary directory).
+
 Options:
   --smoke            CI mode: 2 s per target in one run, concurrency 4,
                      0.5 s warmup, no MariaDB baseline; exits 1 if any
@@ -51,6 +62,8 @@ Options:
   --no-build         skip apt/npm checks and the build; use built binaries
   --build-dir=DIR    build directory (default: \$CHIBO_BUILD_DIR or build)
   --keep             keep the temporary directory (logs) and print its path
+  --province_scale=X chibo-datagen --scale of the province cases (default
+                     1.0, about 3,000 cells; smoke 0.003)
   -h, --help         this text
 
 Without --smoke it only reports: the exit status is 0 unless something
@@ -69,6 +82,7 @@ WARMUP=""
 MAX_THREADS=32
 ROUNDS=""
 RUN_SECONDS=""
+PROVINCE_SCALE=""
 
 TMP=""
 DB_DIR=""
@@ -93,7 +107,7 @@ parse_args() {
       --smoke) SMOKE=1 ;;
       --no-build) BUILD=0 ;;
       --keep) KEEP=1 ;;
-      --duration | --concurrency | --warmup | --max_threads | --rounds | --build-dir)
+      --duration | --concurrency | --warmup | --max_threads | --rounds | --build-dir | --province_scale)
         (($# > 0)) || chibo_die "$arg needs a value"
         set -- "$arg=$1" "${@:2}"
         continue
@@ -108,6 +122,7 @@ parse_args() {
           --max_threads) MAX_THREADS="$value" ;;
           --rounds) ROUNDS="$value" ;;
           --build-dir) CHIBO_BUILD_DIR="$value" ;;
+          --province_scale) PROVINCE_SCALE="$value" ;;
           *)
             usage >&2
             exit 2
@@ -125,12 +140,15 @@ parse_args() {
     CONCURRENCY="${CONCURRENCY:-4}"
     WARMUP="${WARMUP:-0.5}"
     ROUNDS="${ROUNDS:-1}"
+    PROVINCE_SCALE="${PROVINCE_SCALE:-0.003}"
   else
     DURATION="${DURATION:-10}"
     CONCURRENCY="${CONCURRENCY:-32}"
     WARMUP="${WARMUP:-1}"
     ROUNDS="${ROUNDS:-2}"
+    PROVINCE_SCALE="${PROVINCE_SCALE:-1.0}"
   fi
+  [[ "$PROVINCE_SCALE" =~ ^[0-9]+(\.[0-9]+)?$ ]] || chibo_die "--province_scale is a number, e.g. 1.0 (got '$PROVINCE_SCALE')"
   # Plain seconds ("10", "0.5", or "10s"); the loadgen takes them that way.
   DURATION="${DURATION%s}"
   WARMUP="${WARMUP%s}"
@@ -466,6 +484,109 @@ run_write_loads() { # REGISTRY_PORT SCHEDULING_PORT CELL BLOC
   done
 }
 
+# The province cases: a generated province loaded through the public API
+# (its member phase is the BulkUpsertMembers case), raw 100-row inserts of
+# the same member rows, RecordMeeting of a 33-member cell with a request_id
+# per call at 16 threads, and the raw record transaction at 16 threads.
+# Sets PROVINCE (datagen's JSON), RAW_MEMBERS, RAW_RECORD (chibo-rawsql's
+# JSON) and RECORD33 (the summarize line).
+PROVINCE="" RAW_MEMBERS="" RAW_RECORD="" RECORD33=""
+run_province_cases() { # REGISTRY_PORT SCHEDULING_PORT BLOC SOCKET
+  local registry_port="$1" scheduling_port="$2" bloc="$3" sock="$4"
+  chibo_log "province: chibo-datagen --scale=$PROVINCE_SCALE (registry and scheduling)"
+  PROVINCE="$("$DATAGEN" --registry="127.0.0.1:$registry_port" \
+    --scheduling="127.0.0.1:$scheduling_port" --seed=1 \
+    --scale="$PROVINCE_SCALE" --threads=8 2>"$TMP/datagen.err")" || {
+    cat "$TMP/datagen.err" >&2
+    chibo_die "chibo-datagen failed; its output is above"
+  }
+  local rows
+  rows="$(sed -n 's/.*"members":{"created":\([0-9]*\),"updated":\([0-9]*\),"unchanged":\([0-9]*\).*/\1 \2 \3/p' <<<"$PROVINCE" |
+    awk '{print $1 + $2 + $3}')"
+  rows=$(((rows + 99) / 100 * 100))
+  chibo_log "raw: $rows member rows in 100-row transactions, 8 threads"
+  RAW_MEMBERS="$("$RAWSQL" --socket="$sock" --schema=chibo_registry \
+    --mode=members --rows="$rows" --concurrency=8)" || fail "chibo-rawsql members failed"
+
+  # A 33-member cell, imported in one call; its extra meetings go in today.
+  local cell rows_json="" i import names attendance="" held
+  cell="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Chi bộ 33 đảng viên\",\"level\":\"ORGANIZATION_LEVEL_GRASSROOTS_CELL\",\"category\":\"CELL_CATEGORY_ADMINISTRATIVE_AGENCY\",\"parent\":\"$bloc\",\"externalCode\":\"BENCH-CB33\"}}")"
+  for ((i = 1; i <= 33; i++)); do
+    rows_json+="${rows_json:+,}{\"partyCardNumber\":\"33000$i\",\"displayName\":\"Đảng viên $i\",\"cellExternalCode\":\"BENCH-CB33\",\"status\":\"MEMBER_STATUS_FULL\"}"
+  done
+  import="$("$CHIBO_BUF" curl --protocol grpc --http2-prior-knowledge \
+    -d "{\"rows\":[$rows_json]}" \
+    "http://127.0.0.1:$registry_port/chibo.registry.v1.RegistryService/BulkUpsertMembers" 2>&1)" ||
+    chibo_die "BulkUpsertMembers of the 33-member cell failed: $import"
+  names="$(grep -o -E '"member": *"members/[0-9]+"' <<<"$import" | sed -E 's/.*"(members\/[0-9]+)"$/\1/')"
+  (($(wc -l <<<"$names") == 33)) || chibo_die "the 33-member cell has $(wc -l <<<"$names") members: $import"
+  local member
+  for member in $names; do
+    attendance+="${attendance:+,}{\"member\":\"$member\",\"mark\":\"ATTENDANCE_MARK_PRESENT\"}"
+  done
+  held="$(date -u -d '+7 hours' +%F)"
+  local json="{\"record\":{\"cell\":\"$cell\",\"kind\":\"MEETING_KIND_THEMATIC\",\"form\":\"MEETING_FORM_IN_PERSON\",\"startTime\":\"${held}T00:00\",\"endTime\":\"${held}T01:30\",\"agenda\":\"Sinh hoạt chuyên đề\",\"attendance\":[$attendance]}}"
+  check_record "$scheduling_port" "$json"
+  LOAD_CONCURRENCY=16
+  LOADGEN_EXTRA=(--unique_fields=request_id --id_style=random)
+  local -a lines=()
+  local round
+  for ((round = 1; round <= ROUNDS; round++)); do
+    run_load "record33-$round" "$scheduling_port" \
+      /chibo.scheduling.v1.SchedulingService/RecordMeeting "$json" \
+      "$SCHEDULING_PID" "$REGISTRY_PID" "$DB_PID"
+    lines+=("$RESULT")
+  done
+  LOAD_CONCURRENCY=""
+  LOADGEN_EXTRA=()
+  RECORD33="$(summarize "${lines[@]}")"
+  chibo_log "raw: record + 33 attendance rows + outbox event per transaction, 16 threads, ${DURATION}s"
+  RAW_RECORD="$("$RAWSQL" --socket="$sock" --schema=chibo_scheduling \
+    --mode=record --attendance=33 --concurrency=16 --duration="$DURATION")" ||
+    fail "chibo-rawsql record failed"
+}
+
+# Prints the province cases and writes them as JSON.
+report_province_cases() {
+  local api_rows raw_rows member_ratio rec_qps rec_p50 rec_p99 rec_err rec_codes raw_tx rec_ratio
+  api_rows="$(json_field "$PROVINCE" member_rows_per_second)"
+  raw_rows="$(json_field "$RAW_MEMBERS" rows_per_second)"
+  read -r rec_qps rec_p50 rec_p99 _ rec_err rec_codes <<<"$RECORD33"
+  raw_tx="$(json_field "$RAW_RECORD" transactions_per_second)"
+  member_ratio="$(awk -v a="$api_rows" -v r="$raw_rows" 'BEGIN {if (r > 0) printf "%.2f", a / r; else print "n/a"}')"
+  rec_ratio="$(awk -v a="$rec_qps" -v r="$raw_tx" 'BEGIN {if (r > 0) printf "%.2f", a / r; else print "n/a"}')"
+  local verdict_m verdict_r
+  verdict_m="$(awk -v x="$member_ratio" 'BEGIN {print (x != "n/a" && x >= 0.5) ? "meets" : "BELOW"}')"
+  verdict_r="$(awk -v x="$rec_ratio" 'BEGIN {print (x != "n/a" && x >= 0.7) ? "meets" : "BELOW"}')"
+  echo
+  echo "province (chibo-datagen --scale=$PROVINCE_SCALE): $(json_field "$PROVINCE" cells) cells, $(json_field "$PROVINCE" record_seconds) s of schedules and records"
+  local prow='%-44s %12s %12s %8s  %s\n'
+  # shellcheck disable=SC2059
+  printf "$prow" case chibo raw ratio goal
+  # shellcheck disable=SC2059
+  printf "$prow" "BulkUpsertMembers (rows/s, 8 threads)" "$api_rows" "$raw_rows" "$member_ratio" ">= 0.5 ($verdict_m)"
+  # shellcheck disable=SC2059
+  printf "$prow" "RecordMeeting 33 rows (calls/s, 16 threads)" "$rec_qps" "$raw_tx" "$rec_ratio" ">= 0.7 ($verdict_r; p50 ${rec_p50} ms, p99 ${rec_p99} ms)"
+  ((rec_err == 0)) || fail "RecordMeeting with 33 attendance rows: $rec_err call(s) failed ($rec_codes)"
+  if ((!SMOKE)); then
+    [[ "$verdict_m" == meets ]] || fail "BulkUpsertMembers: $member_ratio x the raw rows/s (goal >= 0.5)"
+    [[ "$verdict_r" == meets ]] || fail "RecordMeeting (33 rows): $rec_ratio x the raw transactions/s (goal >= 0.7)"
+  fi
+  local dir="$TMP" stamp
+  ((SMOKE)) || dir="$CHIBO_ROOT/bench/results"
+  mkdir -p "$dir"
+  stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+  PROVINCE_JSON="$dir/province-$stamp.json"
+  cat >"$PROVINCE_JSON" <<JSON
+{"date":"$stamp","machine":"$(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)","smoke":$SMOKE,
+ "province":$PROVINCE,
+ "bulk_upsert_members":{"rows_per_second":$api_rows,"raw_rows_per_second":$raw_rows,"ratio":"$member_ratio","goal":">= 0.5","raw":$RAW_MEMBERS},
+ "record_meeting_33":{"calls_per_second":$rec_qps,"p50_ms":$rec_p50,"p99_ms":$rec_p99,"errors":$rec_err,"raw_transactions_per_second":$raw_tx,"ratio":"$rec_ratio","goal":">= 0.7","raw":$RAW_RECORD}}
+JSON
+  echo "written: $PROVINCE_JSON"
+}
+PROVINCE_JSON=""
+
 # Stops a server with SIGTERM and reports whether it exited cleanly.
 stop_server() { # NAME PID
   local name="$1" pid="$2" rc=0
@@ -509,10 +630,12 @@ main() {
   fi
   ECHO_BIN="$CHIBO_BUILD_DIR/tools/bench/chibo-echo-server"
   LOADGEN="$CHIBO_BUILD_DIR/tools/bench/chibo-loadgen"
+  RAWSQL="$CHIBO_BUILD_DIR/tools/bench/chibo-rawsql"
+  DATAGEN="$CHIBO_BUILD_DIR/tools/datagen/chibo-datagen"
   REGISTRY_BIN="$(chibo_service_binary registry "$CHIBO_BUILD_DIR")"
   SCHEDULING_BIN="$(chibo_service_binary scheduling "$CHIBO_BUILD_DIR")"
   local bin
-  for bin in "$ECHO_BIN" "$LOADGEN" "$REGISTRY_BIN" "$SCHEDULING_BIN"; do
+  for bin in "$ECHO_BIN" "$LOADGEN" "$RAWSQL" "$DATAGEN" "$REGISTRY_BIN" "$SCHEDULING_BIN"; do
     [[ -x "$bin" ]] || chibo_die "$bin is not built (run without --no-build, or set CHIBO_BUILD_DIR)"
   done
   [[ -x "$CHIBO_BUF" ]] || chibo_die "$CHIBO_BUF is missing (npm ci, or run without --no-build)"
@@ -608,6 +731,7 @@ main() {
   bloc="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Đảng ủy Khối\",\"level\":\"ORGANIZATION_LEVEL_BLOC\",\"parent\":\"$org_name\",\"externalCode\":\"BENCH-KHOI\"}}")"
   cell="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Chi bộ\",\"level\":\"ORGANIZATION_LEVEL_GRASSROOTS_CELL\",\"category\":\"CELL_CATEGORY_ADMINISTRATIVE_AGENCY\",\"parent\":\"$bloc\",\"externalCode\":\"BENCH-CB\"}}")"
   run_write_loads "$registry_port" "$scheduling_port" "$cell" "$bloc"
+  run_province_cases "$registry_port" "$scheduling_port" "$bloc" "$sock"
 
   # Raw MariaDB for scale: the same primary-key row, over the socket, with
   # the same number of clients (text protocol, no gRPC, no pool).
@@ -705,6 +829,7 @@ main() {
       fi
     done
   done
+  report_province_cases
   echo
   local mrow='%-28s %10s %17s  %s\n'
   # shellcheck disable=SC2059

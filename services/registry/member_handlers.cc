@@ -11,6 +11,9 @@
 namespace chibo::registry {
 namespace {
 
+// Rows per BulkUpsertMembers call: one transaction stays short.
+constexpr int kMaxMemberRows = 1000;
+
 absl::StatusOr<int64_t> MemberId(const std::string& name,
                                  absl::string_view field) {
   return ParseResourceId(name, "members", field);
@@ -96,6 +99,34 @@ grpc::Status RegistryServiceImpl::CreateMember(
                          ParseDateOr(request->joined_date(), "joined_date",
                                      TodayInVietnam()));
         return store_->CreateMember(call, *request, cell_id, joined, response);
+      });
+}
+
+grpc::Status RegistryServiceImpl::BulkUpsertMembers(
+    grpc::ServerContext* context, const v1::BulkUpsertMembersRequest* request,
+    v1::BulkUpsertMembersResponse* response) {
+  return gate_->Serve(
+      context, Method("BulkUpsertMembers"), *request,
+      [&](const CallContext& call) -> absl::Status {
+        if (request->rows_size() > kMaxMemberRows) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("rows: at most ", kMaxMemberRows, " per call"));
+        }
+        if (!v1::BulkFailureMode_IsValid(request->failure_mode())) {
+          return absl::InvalidArgumentError("failure_mode: unknown value");
+        }
+        ASSIGN_OR_RETURN(
+            const int64_t root_id,
+            ParseOptionalResourceId(request->organization(), "organizations",
+                                    "organization"));
+        // Admission already asked a scoped caller for its subtree; the
+        // store checks every row against it.
+        if (root_id == 0 && call.caller.scope != "*") {
+          return absl::PermissionDeniedError(
+              "organization: a scoped caller names the subtree it imports "
+              "into");
+        }
+        return store_->BulkUpsertMembers(call, *request, root_id, response);
       });
 }
 

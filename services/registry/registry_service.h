@@ -44,6 +44,9 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   grpc::Status ListParentHistory(
       grpc::ServerContext* context, const v1::ListParentHistoryRequest* request,
       v1::ListParentHistoryResponse* response) override;
+  grpc::Status BulkUpsertMembers(
+      grpc::ServerContext* context, const v1::BulkUpsertMembersRequest* request,
+      v1::BulkUpsertMembersResponse* response) override;
   grpc::Status BulkUpsertOrganizations(
       grpc::ServerContext* context,
       const v1::BulkUpsertOrganizationsRequest* request,

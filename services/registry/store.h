@@ -74,6 +74,13 @@ class RegistryStore {
       v1::BulkUpsertOrganizationsResponse* out);
 
   // Members.
+  // Upserts `request.rows()` (see BulkUpsertMembersRequest); each row's cell
+  // and each existing member's current cell must lie in the subtree of
+  // `root_id` (0: anywhere).
+  absl::Status BulkUpsertMembers(const CallContext& call,
+                                 const v1::BulkUpsertMembersRequest& request,
+                                 int64_t root_id,
+                                 v1::BulkUpsertMembersResponse* out);
   absl::Status GetMember(const CallContext& call, int64_t id, v1::Member* out);
   absl::Status ListMembers(const CallContext& call, const MemberFilter& filter,
                            v1::ListMembersResponse* out, bool* more);

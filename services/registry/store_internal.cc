@@ -78,7 +78,8 @@ absl::Status LoadMember(DbConnection& db, int64_t id, absl::CivilDay today,
                         v1::Member* out) {
   sql::PreparedStatement& query = db.Prepare(
       "SELECT m.id, m.display_name, m.birth_date, m.gender, "
-      "m.party_card_number, m.citizen_id, m.version, m.create_time, "
+      "m.party_card_number, m.citizen_id, m.external_code, m.version, "
+      "m.create_time, "
       "m.update_time, "
       "(SELECT ms.organization_id FROM memberships ms WHERE ms.member_id = "
       "m.id AND ms.valid_from <= ? AND ms.valid_to >= ?) AS cell_id, "
@@ -104,6 +105,9 @@ absl::Status LoadMember(DbConnection& db, int64_t id, absl::CivilDay today,
   }
   if (!row->isNull("citizen_id")) {
     out->set_citizen_id(row->getString("citizen_id"));
+  }
+  if (!row->isNull("external_code")) {
+    out->set_external_code(row->getString("external_code"));
   }
   if (!row->isNull("cell_id")) {
     out->set_cell(ResourceName("organizations", row->getInt64("cell_id")));

@@ -57,6 +57,17 @@ absl::StatusOr<LoadedHolidays> SchedulingServiceImpl::LoadHolidays(
                               static_cast<int>(to.year()) + 1);
 }
 
+absl::StatusOr<std::vector<MeetingRule>> SchedulingServiceImpl::LoadCellRules(
+    const CallContext& call, const OrgInfo& cell, absl::CivilDay from,
+    absl::CivilDay to) {
+  ASSIGN_OR_RETURN(
+      std::vector<ScopedRule> scoped,
+      store_->LoadRules(call, std::set<int64_t>(cell.ancestors.begin(),
+                                                cell.ancestors.end())));
+  return ApplicableRules(scoped, cell.ancestors, cell.category,
+                         from - kMarginDays, to + kMarginDays);
+}
+
 absl::StatusOr<CellData> SchedulingServiceImpl::LoadCell(
     const CallContext& call, const OrgInfo& cell, absl::CivilDay from,
     absl::CivilDay to) {

@@ -16,6 +16,7 @@
 #include "common/idempotency.h"
 #include "common/outbox.h"
 #include "common/resource_name.h"
+#include "common/sql_batch.h"
 #include "common/sql_rows.h"
 #include "common/sql_time.h"
 #include "common/status_macros.h"
@@ -24,6 +25,12 @@
 
 namespace chibo::scheduling {
 namespace {
+
+// A record's attendance in a few multi-row statements of fixed sizes
+// (common/sql_batch.h): two for a 33-member cell, not 33.
+constexpr const char* kInsertAttendance[] = CHIBO_SQL_BATCHES(
+    "INSERT INTO attendance (meeting_id, member_id, mark, reason) VALUES ",
+    "(?, ?, ?, ?)", "");
 
 // "2025-03-01 14:00:00" (a DATETIME column) -> civil minute.
 absl::CivilMinute MinuteIn(const std::string& text) {
@@ -413,14 +420,18 @@ absl::Status SchedulingStore::RecordMeeting(
           }
           doc.executeUpdate();
         }
-        sql::PreparedStatement& mark = db.Prepare(
-            "INSERT INTO attendance (meeting_id, member_id, mark, reason) "
-            "VALUES (?, ?, ?, ?)");
-        for (const NewAttendance& a : record.attendance) {
-          mark.setInt64(1, id);
-          mark.setInt64(2, a.member_id);
-          mark.setInt(3, a.mark);
-          mark.setString(4, a.reason);
+        for (const SqlBatch& batch :
+             PlanSqlBatches(static_cast<int>(record.attendance.size()))) {
+          sql::PreparedStatement& mark =
+              db.Prepare(kInsertAttendance[batch.size_index]);
+          int p = 1;
+          for (int i = batch.begin; i < batch.begin + batch.count; ++i) {
+            const NewAttendance& a = record.attendance[i];
+            mark.setInt64(p++, id);
+            mark.setInt64(p++, a.member_id);
+            mark.setInt(p++, a.mark);
+            mark.setString(p++, a.reason);
+          }
           mark.executeUpdate();
         }
         sql::PreparedStatement& task = db.Prepare(

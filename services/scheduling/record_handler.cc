@@ -139,13 +139,16 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
                                                            "record.cell"));
         const absl::CivilDay held_day(record.start);
         const absl::CivilDay anchor = record.nominal_day.value_or(held_day);
-        ASSIGN_OR_RETURN(CellData data, LoadCell(call, cell, anchor, anchor));
+        // Only the rules: the cell's records and postponements (and an
+        // attendance query per record) are not needed to write one.
+        ASSIGN_OR_RETURN(const std::vector<MeetingRule> rules,
+                         LoadCellRules(call, cell, anchor, anchor));
         ASSIGN_OR_RETURN(LoadedHolidays holidays,
                          LoadHolidays(call, anchor, anchor));
         std::optional<Occurrence> occurrence;
         if (record.nominal_day) {
-          occurrence = FindOccurrence(data.rules, holidays.calendar,
-                                      *record.nominal_day);
+          occurrence =
+              FindOccurrence(rules, holidays.calendar, *record.nominal_day);
           if (!occurrence) {
             return absl::InvalidArgumentError(absl::StrCat(
                 "record.nominal_date: ", r.cell(),
@@ -155,15 +158,15 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
         } else {
           // An extra meeting takes the minimum length of its month's rule.
           const absl::CivilMonth month(held_day);
-          for (const Occurrence& o : ExpandSchedule(
-                   data.rules, holidays.calendar, absl::CivilDay(month),
-                   absl::CivilDay(month + 1) - 1)) {
+          for (const Occurrence& o :
+               ExpandSchedule(rules, holidays.calendar, absl::CivilDay(month),
+                              absl::CivilDay(month + 1) - 1)) {
             occurrence = o;
           }
         }
         const MeetingRule* rule = nullptr;
         if (occurrence) {
-          for (const MeetingRule& candidate : data.rules) {
+          for (const MeetingRule& candidate : rules) {
             if (candidate.id == occurrence->rule_id &&
                 candidate.version == occurrence->rule_version) {
               rule = &candidate;

@@ -87,6 +87,11 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   absl::StatusOr<std::vector<CellData>> LoadCells(
       const CallContext& call, const std::vector<OrgInfo>& cells,
       absl::CivilDay from, absl::CivilDay to);
+  // Only the rules of LoadCell: what a write that needs no records or
+  // postponements (RecordMeeting) reads.
+  absl::StatusOr<std::vector<MeetingRule>> LoadCellRules(
+      const CallContext& call, const OrgInfo& cell, absl::CivilDay from,
+      absl::CivilDay to);
   absl::StatusOr<LoadedHolidays> LoadHolidays(const CallContext& call,
                                               absl::CivilDay from,
                                               absl::CivilDay to);
