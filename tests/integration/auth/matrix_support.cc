@@ -107,6 +107,20 @@ std::unique_ptr<Message> RequestAimedAt(const MethodDescriptor* method,
             : province.by_collection.at(target.collection);
     SetPath(request.get(), target.path, value);
   }
+  for (const Reference& reference : permission.references) {
+    SetPath(request.get(), reference.path,
+            province.by_collection.at(reference.collection));
+  }
+  // One row: the province's cell under its bloc.
+  for (const Rows& rows : permission.rows) {
+    const FieldDescriptor* field =
+        request->GetDescriptor()->FindFieldByName(rows.field);
+    Message* row = request->GetReflection()->AddMessage(request.get(), field);
+    const bool codes = rows.kind == TargetKind::kExternalCode;
+    SetPath(row, rows.key,
+            codes ? province.code : province.by_collection.at("organizations"));
+    SetPath(row, rows.parent, codes ? province.bloc_code : province.bloc);
+  }
   return request;
 }
 
@@ -176,8 +190,9 @@ grpc::Status Call(int port, const MethodDescriptor* method,
 // True for an RPC only unscoped callers (system admin, services) may make:
 // a write that names no organisation (national reference data).
 bool UnscopedOnly(const Permission& permission) {
-  return permission.targets.empty() && (permission.access == Access::kWrite ||
-                                        permission.access == Access::kBulk);
+  return permission.targets.empty() && permission.rows.empty() &&
+         (permission.access == Access::kWrite ||
+          permission.access == Access::kBulk);
 }
 
 int PortOf(const SecuredServers& servers, const MethodDescriptor* method) {
