@@ -107,8 +107,8 @@ class TreeScopeOracle : public auth::ScopeOracle {
 
  protected:
   // The organisations of `resource_name`, a resource of `collection` that
-  // is not "organizations". By default INVALID_ARGUMENT: not this
-  // service's resource.
+  // is not "organizations". By default a member's cell today (asked of the
+  // registry), else INVALID_ARGUMENT: not this service's resource.
   virtual absl::StatusOr<std::vector<int64_t>> OwnOrganizationsOf(
       absl::string_view collection, absl::string_view resource_name,
       absl::Time deadline);

@@ -351,7 +351,7 @@ TEST_F(FieldProbeTest, OutOfScopeAndMissingTargetsGetTheSameRefusal) {
 // References (fields that name a person or an organisation the call
 // refers to) in an otherwise valid request.
 TEST_F(FieldProbeTest,
-       DISABLED_OutOfScopeAndMissingReferencesGetTheSameRefusal) {
+       OutOfScopeAndMissingReferencesGetTheSameRefusal) {
   for (const Probe& probe : Probes()) {
     const MethodDescriptor* method = FindMethod(probe.method);
     ASSERT_NE(method, nullptr) << probe.method;
