@@ -76,6 +76,11 @@ TokenAuthorizer::TokenAuthorizer(
 absl::StatusOr<Caller> TokenAuthorizer::Authenticate(
     const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
+  if (metadata.count("authorization") > 1) {
+    // Which one would win depends on the proxy in between: refuse both.
+    return absl::UnauthenticatedError(
+        "more than one authorization header; send exactly one");
+  }
   auto it = metadata.find("authorization");
   if (it != metadata.end()) {
     const absl::string_view header(it->second.data(), it->second.size());

@@ -684,7 +684,7 @@ TEST_F(FieldProbeTest, DISABLED_PastListingsShowThePastOnlyToItsScope) {
       << theirs.organizations_size() << " organisations";
 }
 
-TEST_F(FieldProbeTest, DISABLED_TwoAuthorizationHeadersAreUnauthenticated) {
+TEST_F(FieldProbeTest, TwoAuthorizationHeadersAreUnauthenticated) {
   auto stub = registry::v1::RegistryService::NewStub(
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", servers_->port()),
                           grpc::InsecureChannelCredentials()));
