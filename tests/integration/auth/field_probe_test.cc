@@ -572,7 +572,7 @@ TEST_F(FieldProbeTest, BulkRowsAreCheckedOneByOne) {
 // A clash on an identity number names no other member to a scoped caller,
 // whether that member is in the caller's scope or not, and the refused
 // attempt is in the feed.
-TEST_F(FieldProbeTest, DISABLED_IdentityClashNamesNoOtherMember) {
+TEST_F(FieldProbeTest, IdentityClashNamesNoOtherMember) {
   auto stub = registry::v1::RegistryService::NewStub(
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", servers_->port()),
                           grpc::InsecureChannelCredentials()));
