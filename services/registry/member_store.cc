@@ -388,7 +388,12 @@ absl::Status RegistryStore::TransferMember(
                                      to_cell_id, "", "effective_date"));
         TouchMember(db, id);
         RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), out));
-        AppendChange(db, call, {out->name(), "transferred", to_cell_id, out});
+        // A transfer dated later belongs, until its date, to the cell the
+        // member is in today: the receiving side sees neither the member
+        // nor its identity fields early.
+        const int64_t owner =
+            effective > TodayInVietnam() ? CellOf(*out) : to_cell_id;
+        AppendChange(db, call, {out->name(), "transferred", owner, out});
         return absl::OkStatus();
       });
 }
