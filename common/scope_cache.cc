@@ -9,8 +9,8 @@ namespace chibo {
 ScopeCache MakeScopeCache(std::unique_ptr<auth::ScopeOracle> inner,
                           ChangeFollower::Source tree_changes) {
   ScopeCache cache;
-  cache.oracle = std::make_unique<auth::CachedScopeOracle>(std::move(inner),
-                                                           absl::Seconds(60));
+  cache.oracle = std::make_unique<auth::CachedScopeOracle>(
+      std::move(inner), auth::kReadStaleness);
   if (tree_changes) {
     auth::CachedScopeOracle* oracle = cache.oracle.get();
     cache.follower = std::make_unique<ChangeFollower>(

@@ -284,6 +284,19 @@ absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::AncestorsOf(
   return info.ancestors;
 }
 
+absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::FreshAncestorsOf(
+    int64_t id, absl::Time deadline) {
+  ASSIGN_OR_RETURN(registry::v1::OrganizationAncestry ancestry,
+                   view_->registry()->Ancestry(view_->Background(deadline), id,
+                                               TodayInVietnam()));
+  if (ancestry.path().empty()) return NotFound(id, "");
+  std::vector<int64_t> ancestors;
+  for (auto it = ancestry.path().rbegin(); it != ancestry.path().rend(); ++it) {
+    ancestors.push_back(OrgId(it->name()));
+  }
+  return ancestors;
+}
+
 ChangeFollower::Source RegistryTreeChanges(RegistryClient* registry) {
   return [registry](int64_t after,
                     chibo::feed::v1::ListChangesResponse* out) -> absl::Status {

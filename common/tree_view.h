@@ -102,6 +102,10 @@ class TreeScopeOracle : public auth::ScopeOracle {
       absl::string_view code, absl::Time deadline) override;
   absl::StatusOr<std::vector<int64_t>> AncestorsOf(
       int64_t id, absl::Time deadline) override;
+  // Writes: the registry's answer now, or UNAVAILABLE while it is down (a
+  // remembered tree may predate a move).
+  absl::StatusOr<std::vector<int64_t>> FreshAncestorsOf(
+      int64_t id, absl::Time deadline) override;
 
   TreeView& view() const { return *view_; }
 

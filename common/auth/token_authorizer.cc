@@ -137,9 +137,12 @@ absl::StatusOr<Caller> TokenAuthorizer::Admit(
 }
 
 absl::Status TokenAuthorizer::CheckOrganization(int64_t id, int64_t scope_id,
-                                                absl::Time deadline) const {
+                                                absl::Time deadline,
+                                                bool fresh) const {
+  // Writes decide on the tree as it stands now; reads may use the cache.
   absl::StatusOr<std::vector<int64_t>> ancestors =
-      oracle_->AncestorsOf(id, deadline);
+      fresh ? oracle_->FreshAncestorsOf(id, deadline)
+            : oracle_->AncestorsOf(id, deadline);
   if (!ancestors.ok()) {
     if (ancestors.status().code() == absl::StatusCode::kNotFound) {
       return absl::PermissionDeniedError("");
@@ -172,10 +175,10 @@ absl::StatusOr<std::vector<int64_t>> TokenAuthorizer::Resolve(
 }
 
 absl::Status TokenAuthorizer::CheckAll(const std::vector<int64_t>& ids,
-                                       int64_t scope_id,
-                                       absl::Time deadline) const {
+                                       int64_t scope_id, absl::Time deadline,
+                                       bool fresh) const {
   for (int64_t id : ids) {
-    RETURN_IF_ERROR(CheckOrganization(id, scope_id, deadline));
+    RETURN_IF_ERROR(CheckOrganization(id, scope_id, deadline, fresh));
   }
   return absl::OkStatus();
 }
@@ -185,6 +188,10 @@ absl::Status TokenAuthorizer::CheckTargets(const Permission& permission,
                                            int64_t scope_id,
                                            absl::string_view scope) const {
   const absl::Time deadline = absl::Now() + kResolveBudget;
+  // Writes decide scope on fresh ancestry; reads may use the cache
+  // (kReadStaleness).
+  const bool fresh =
+      permission.access == Access::kWrite || permission.access == Access::kBulk;
   int named = 0;
   std::vector<std::string> fields;
   for (const Target& target : permission.targets) {
@@ -202,7 +209,8 @@ absl::Status TokenAuthorizer::CheckTargets(const Permission& permission,
         return OutOfScope(scope, target.path);
       }
       ++named;
-      absl::Status in_scope = CheckAll(*organizations, scope_id, deadline);
+      absl::Status in_scope =
+          CheckAll(*organizations, scope_id, deadline, fresh);
       if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
         return OutOfScope(scope, target.path);
       }
@@ -212,7 +220,7 @@ absl::Status TokenAuthorizer::CheckTargets(const Permission& permission,
   for (const Rows& rows : permission.rows) {
     fields.push_back(rows.field);
     RETURN_IF_ERROR(
-        CheckRows(rows, request, scope_id, scope, deadline, &named));
+        CheckRows(rows, request, scope_id, scope, deadline, fresh, &named));
   }
   if (named == 0) {
     return absl::PermissionDeniedError(absl::StrCat(
@@ -222,7 +230,7 @@ absl::Status TokenAuthorizer::CheckTargets(const Permission& permission,
   }
   for (const Reference& reference : permission.references) {
     RETURN_IF_ERROR(
-        CheckReference(reference, request, scope_id, scope, deadline));
+        CheckReference(reference, request, scope_id, scope, deadline, fresh));
   }
   return absl::OkStatus();
 }
@@ -231,7 +239,8 @@ absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
                                         const Message& request,
                                         int64_t scope_id,
                                         absl::string_view scope,
-                                        absl::Time deadline, int* named) const {
+                                        absl::Time deadline, bool fresh,
+                                        int* named) const {
   const auto* reflection = request.GetReflection();
   const FieldDescriptor* field =
       request.GetDescriptor()->FindFieldByName(rows.field);
@@ -257,7 +266,7 @@ absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
       absl::StatusOr<std::vector<int64_t>> own =
           Resolve(key, rows.kind, deadline);
       if (own.ok()) {
-        absl::Status in_scope = CheckAll(*own, scope_id, deadline);
+        absl::Status in_scope = CheckAll(*own, scope_id, deadline, fresh);
         if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
           return refused;
         }
@@ -278,7 +287,7 @@ absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
         }
         return above.status();
       }
-      absl::Status in_scope = CheckAll(*above, scope_id, deadline);
+      absl::Status in_scope = CheckAll(*above, scope_id, deadline, fresh);
       if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
         return refused;
       }
@@ -289,11 +298,9 @@ absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
   return absl::OkStatus();
 }
 
-absl::Status TokenAuthorizer::CheckReference(const Reference& reference,
-                                             const Message& request,
-                                             int64_t scope_id,
-                                             absl::string_view scope,
-                                             absl::Time deadline) const {
+absl::Status TokenAuthorizer::CheckReference(
+    const Reference& reference, const Message& request, int64_t scope_id,
+    absl::string_view scope, absl::Time deadline, bool fresh) const {
   std::vector<std::string> values;
   CollectValues(request, reference.path, &values);
   int64_t bound = scope_id;
@@ -321,7 +328,7 @@ absl::Status TokenAuthorizer::CheckReference(const Reference& reference,
       }
       return OutOfScope(scope, reference.path);
     }
-    absl::Status in_scope = CheckAll(*organizations, bound, deadline);
+    absl::Status in_scope = CheckAll(*organizations, bound, deadline, fresh);
     if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
       return OutOfScope(scope, reference.path);
     }
@@ -338,7 +345,7 @@ bool TokenAuthorizer::MaySee(const Caller& caller,
       ParseResourceId(caller.scope, "organizations", "scope");
   if (!scope_id.ok()) return false;
   return CheckOrganization(organization_id, *scope_id,
-                           absl::Now() + kResolveBudget)
+                           absl::Now() + kResolveBudget, false)
       .ok();
 }
 

@@ -350,8 +350,7 @@ TEST_F(FieldProbeTest, OutOfScopeAndMissingTargetsGetTheSameRefusal) {
 
 // References (fields that name a person or an organisation the call
 // refers to) in an otherwise valid request.
-TEST_F(FieldProbeTest,
-       OutOfScopeAndMissingReferencesGetTheSameRefusal) {
+TEST_F(FieldProbeTest, OutOfScopeAndMissingReferencesGetTheSameRefusal) {
   for (const Probe& probe : Probes()) {
     const MethodDescriptor* method = FindMethod(probe.method);
     ASSERT_NE(method, nullptr) << probe.method;

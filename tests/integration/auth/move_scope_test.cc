@@ -23,7 +23,7 @@ std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
   return context;
 }
 
-TEST(MoveScopeTest, DISABLED_WritesAfterAMoveOutOfScopeAreRefusedAtOnce) {
+TEST(MoveScopeTest, WritesAfterAMoveOutOfScopeAreRefusedAtOnce) {
   auto started = SecuredServers::Start(nullptr, {}, true);
   ASSERT_TRUE(started.ok()) << started.status();
   SecuredServers& servers = **started;
@@ -49,27 +49,30 @@ TEST(MoveScopeTest, DISABLED_WritesAfterAMoveOutOfScopeAreRefusedAtOnce) {
 
   for (int round = 0; round < 3; ++round) {
     // The office reads the cell in both services: its ancestry is cached.
+    // After a move back (later rounds) a read may still be refused for up
+    // to kReadStaleness: only the first round's reads must pass.
     registry::v1::GetOrganizationRequest get;
     get.set_name(cell);
     registry::v1::Organization org;
-    ASSERT_TRUE(registry->GetOrganization(As(office).get(), get, &org).ok());
+    grpc::Status read = registry->GetOrganization(As(office).get(), get, &org);
     scheduling::v1::ListMeetingRulesRequest rules;
     rules.set_organization(cell);
     scheduling::v1::ListMeetingRulesResponse listed;
-    ASSERT_TRUE(
-        scheduling->ListMeetingRules(As(office).get(), rules, &listed).ok());
+    grpc::Status listed_status =
+        scheduling->ListMeetingRules(As(office).get(), rules, &listed);
+    if (round == 0) {
+      ASSERT_TRUE(read.ok()) << read.error_message();
+      ASSERT_TRUE(listed_status.ok()) << listed_status.error_message();
+    }
 
-    // The admin moves the cell out of the office's bloc (and, next round,
-    // back).
-    const bool out = round % 2 == 0;
+    // The admin moves the cell out of the office's bloc.
     registry::v1::MoveOrganizationRequest move;
     move.set_name(cell);
-    move.set_new_parent(out ? other_bloc.name() : servers.a().bloc);
+    move.set_new_parent(other_bloc.name());
     registry::v1::Organization moved;
     grpc::Status status =
         registry->MoveOrganization(As(admin).get(), move, &moved);
     ASSERT_TRUE(status.ok()) << status.error_message();
-    if (!out) continue;
 
     // At once, the office's writes naming the cell are refused.
     registry::v1::CreateMemberRequest member;
@@ -94,6 +97,11 @@ TEST(MoveScopeTest, DISABLED_WritesAfterAMoveOutOfScopeAreRefusedAtOnce) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
         << "round " << round << ": CreateMeetingRule "
         << status.error_message();
+
+    // And back, for the next round.
+    move.set_new_parent(servers.a().bloc);
+    status = registry->MoveOrganization(As(admin).get(), move, &moved);
+    ASSERT_TRUE(status.ok()) << status.error_message();
   }
 }
 
