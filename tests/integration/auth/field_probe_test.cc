@@ -633,7 +633,7 @@ TEST_F(FieldProbeTest, IdentityClashNamesNoOtherMember) {
 // A past-dated listing shows an organisation as it was on that day (its
 // parent then, no etag of today's record), and only to callers whose scope
 // held it on that day.
-TEST_F(FieldProbeTest, DISABLED_PastListingsShowThePastOnlyToItsScope) {
+TEST_F(FieldProbeTest, PastListingsShowThePastOnlyToItsScope) {
   auto stub = registry::v1::RegistryService::NewStub(
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", servers_->port()),
                           grpc::InsecureChannelCredentials()));
