@@ -17,6 +17,7 @@
 // in its contract or probed here.
 
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -681,6 +682,54 @@ TEST_F(FieldProbeTest, PastListingsShowThePastOnlyToItsScope) {
   status = list(other_bloc.name(), x1.name(), &theirs);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
       << theirs.organizations_size() << " organisations";
+}
+
+// The refused attempts' audit events with 16 clients at once: every one
+// is ALREADY_EXISTS (no ABORTED or deadlock reaches a client) and each is
+// recorded once.
+TEST_F(FieldProbeTest, ConcurrentIdentityClashesAreEachRefusedAndAudited) {
+  auto stub = registry::v1::RegistryService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", servers_->port()),
+                          grpc::InsecureChannelCredentials()));
+  testing::TreeBuilder admin(stub.get(), "CONC-",
+                             servers_->Token("system_admin", "*"));
+  const std::string a_cell = servers_->a().by_collection.at("organizations");
+  registry::v1::CreateMemberRequest holder;
+  holder.set_cell(servers_->b().by_collection.at("organizations"));
+  holder.mutable_member()->set_display_name("Đảng viên giữ số");
+  holder.mutable_member()->set_citizen_id("004000000001");
+  holder.set_status(registry::v1::MEMBER_STATUS_FULL);
+  holder.set_joined_date("2020-01-01");
+  registry::v1::Member held;
+  ASSERT_TRUE(stub->CreateMember(admin.NewContext().get(), holder, &held).ok());
+  const MethodDescriptor* create = FindMethod("RegistryService/CreateMember");
+  const std::string token = servers_->Token("cell_secretary", a_cell);
+  const auto count = [&] {
+    return *servers_->db().QueryInt(
+        "SELECT COUNT(*) FROM outbox WHERE action = 'identity_clash_refused'");
+  };
+  const int64_t before = count();
+  constexpr int kClients = 16;
+  std::vector<grpc::Status> statuses(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      registry::v1::CreateMemberRequest request;
+      request.set_cell(a_cell);
+      request.mutable_member()->set_display_name(absl::StrCat("Người ", i));
+      request.mutable_member()->set_citizen_id("004000000001");
+      request.set_status(registry::v1::MEMBER_STATUS_FULL);
+      request.set_joined_date("2020-01-01");
+      statuses[i] = Call(servers_->port(), create, request, token);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const grpc::Status& status : statuses) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS)
+        << status.error_message();
+    EXPECT_FALSE(absl::StrContains(status.error_message(), "members/"));
+  }
+  EXPECT_EQ(count(), before + kClients);
 }
 
 TEST_F(FieldProbeTest, TwoAuthorizationHeadersAreUnauthenticated) {
