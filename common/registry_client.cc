@@ -1,5 +1,6 @@
 #include "common/registry_client.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/resource_name.h"
 #include "common/status_macros.h"
@@ -37,6 +38,23 @@ absl::StatusOr<registry::v1::OrganizationAncestry> RegistryClient::Ancestry(
                               &RegistryService::Stub::GetOrganizationAncestry,
                               request, &response));
   return response;
+}
+
+absl::StatusOr<int64_t> RegistryClient::MemberCell(const CallContext& call,
+                                                   int64_t member) {
+  registry::v1::GetMemberRequest request;
+  request.set_name(ResourceName("members", member));
+  registry::v1::Member response;
+  RETURN_IF_ERROR(peer_->Call(call, registry_.get(),
+                              &RegistryService::Stub::GetMember, request,
+                              &response));
+  absl::StatusOr<int64_t> cell =
+      ParseResourceId(response.cell(), "organizations", "cell");
+  if (!cell.ok()) {
+    return absl::NotFoundError(
+        absl::StrCat(request.name(), " belongs to no cell today"));
+  }
+  return *cell;
 }
 
 absl::StatusOr<std::vector<registry::v1::Organization>> RegistryClient::Subtree(

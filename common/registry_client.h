@@ -39,6 +39,10 @@ class RegistryClient {
   absl::StatusOr<registry::v1::OrganizationAncestry> Ancestry(
       const CallContext& call, int64_t organization, absl::CivilDay as_of);
 
+  // The cell `member` (an id) belongs to today; NOT_FOUND when it does not
+  // exist or belongs to no cell today.
+  absl::StatusOr<int64_t> MemberCell(const CallContext& call, int64_t member);
+
   // `organization` and every organisation below it today (all pages).
   absl::StatusOr<std::vector<registry::v1::Organization>> Subtree(
       const CallContext& call, int64_t organization);

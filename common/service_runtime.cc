@@ -20,6 +20,7 @@
 #include "common/peer_flags.h"
 #include "common/periodic_task.h"
 #include "common/readiness.h"
+#include "common/scope_cache.h"
 #include "common/server.h"
 #include "common/status_macros.h"
 #include "common/tree_view_feed.h"
@@ -196,17 +197,12 @@ bool ServiceRuntime::InitSecurity(const ServiceDefinition& service) {
           {{"error", identities.status().message()}});
       return false;
     }
-    oracle_ = std::make_unique<auth::CachedScopeOracle>(
-        service.make_oracle(*this), absl::Seconds(60));
-    if (service.tree_changes) {
-      auth::CachedScopeOracle* oracle = oracle_.get();
-      tree_follower_ = std::make_unique<ChangeFollower>(
-          service.tree_changes(*this),
-          [oracle](const chibo::feed::v1::Change& change) {
-            if (ChangesTheTree(change)) oracle->Invalidate();
-          },
-          absl::Seconds(1), [oracle] { oracle->Invalidate(); });
-    }
+    ScopeCache cache =
+        MakeScopeCache(service.make_oracle(*this),
+                       service.tree_changes ? service.tree_changes(*this)
+                                            : ChangeFollower::Source());
+    oracle_ = std::move(cache.oracle);
+    tree_follower_ = std::move(cache.follower);
     auto authorizer = std::make_unique<auth::TokenAuthorizer>(
         *keys, oracle_.get(), *std::move(identities));
     const auth::TokenAuthorizer* raw = authorizer.get();

@@ -334,7 +334,17 @@ absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::OrganizationsOf(
 }
 
 absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::OwnOrganizationsOf(
-    absl::string_view, absl::string_view resource_name, absl::Time) {
+    absl::string_view collection, absl::string_view resource_name,
+    absl::Time deadline) {
+  if (collection == "members") {
+    // A member (a reference, such as a task's assignee) belongs to its cell
+    // today, as the registry says now: never from a cache.
+    ASSIGN_OR_RETURN(int64_t id,
+                     ParseResourceId(resource_name, "members", "name"));
+    ASSIGN_OR_RETURN(int64_t cell, view_->registry()->MemberCell(
+                                       view_->Background(deadline), id));
+    return std::vector<int64_t>{cell};
+  }
   return absl::InvalidArgumentError(
       absl::StrCat("not a ", service_, " resource: ", resource_name));
 }
@@ -349,6 +359,19 @@ absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::AncestorsOf(
   ASSIGN_OR_RETURN(OrgInfo info,
                    view_->Get(view_->Background(deadline), id, ""));
   return info.ancestors;
+}
+
+absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::FreshAncestorsOf(
+    int64_t id, absl::Time deadline) {
+  ASSIGN_OR_RETURN(registry::v1::OrganizationAncestry ancestry,
+                   view_->registry()->Ancestry(view_->Background(deadline), id,
+                                               TodayInVietnam()));
+  if (ancestry.path().empty()) return NotFound(id, "");
+  std::vector<int64_t> ancestors;
+  for (auto it = ancestry.path().rbegin(); it != ancestry.path().rend(); ++it) {
+    ancestors.push_back(OrgId(it->name()));
+  }
+  return ancestors;
 }
 
 ChangeFollower::Source RegistryTreeChanges(RegistryClient* registry) {

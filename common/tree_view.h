@@ -119,13 +119,17 @@ class TreeScopeOracle : public auth::ScopeOracle {
       absl::string_view code, absl::Time deadline) override;
   absl::StatusOr<std::vector<int64_t>> AncestorsOf(
       int64_t id, absl::Time deadline) override;
+  // Writes: the registry's answer now, or UNAVAILABLE while it is down (a
+  // remembered tree may predate a move).
+  absl::StatusOr<std::vector<int64_t>> FreshAncestorsOf(
+      int64_t id, absl::Time deadline) override;
 
   TreeView& view() const { return *view_; }
 
  protected:
   // The organisations of `resource_name`, a resource of `collection` that
-  // is not "organizations". By default INVALID_ARGUMENT: not this
-  // service's resource.
+  // is not "organizations". By default a member's cell today (asked of the
+  // registry), else INVALID_ARGUMENT: not this service's resource.
   virtual absl::StatusOr<std::vector<int64_t>> OwnOrganizationsOf(
       absl::string_view collection, absl::string_view resource_name,
       absl::Time deadline);

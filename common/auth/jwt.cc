@@ -108,6 +108,7 @@ std::string SignJwt(const Claims& claims, const Key& key) {
   payload.set_iat(static_cast<double>(claims.issued_at));
   payload.set_exp(static_cast<double>(claims.expires_at));
   payload.set_obo(claims.on_behalf_of);
+  payload.set_nbf(static_cast<double>(claims.not_before));
 
   std::string signing_input =
       absl::StrCat(absl::WebSafeBase64Escape(ToJson(header)), ".",
@@ -206,6 +207,11 @@ absl::StatusOr<Claims> VerifyJwt(absl::string_view token, const KeySet& keys,
   if (!exp.ok()) return exp.status();
   claims.issued_at = *iat;
   claims.expires_at = *exp;
+  if (payload.nbf() != 0) {
+    absl::StatusOr<int64_t> nbf = NumericDate(payload.nbf(), "nbf");
+    if (!nbf.ok()) return nbf.status();
+    claims.not_before = *nbf;
+  }
 
   absl::StatusOr<Role> role = ParseRole(claims.role);
   if (!role.ok()) {
@@ -228,6 +234,11 @@ absl::StatusOr<Claims> VerifyJwt(absl::string_view token, const KeySet& keys,
   if (now >= absl::FromUnixSeconds(claims.expires_at) + kExpiryLeeway) {
     return Unauthenticated(
         absl::StrCat("token expired at ", FormatRfc3339(claims.expires_at)));
+  }
+  if (claims.not_before != 0 &&
+      now + kExpiryLeeway < absl::FromUnixSeconds(claims.not_before)) {
+    return Unauthenticated(absl::StrCat("token is not valid before ",
+                                        FormatRfc3339(claims.not_before)));
   }
   if (absl::FromUnixSeconds(claims.issued_at) > now + kMaxIssuedInFuture) {
     return Unauthenticated(absl::StrCat("token was issued in the future, at ",

@@ -23,9 +23,11 @@ struct Claims {
                              // ignores it and uses the key's id.
   std::string on_behalf_of;  // [obo] optional: the end user a service acts
                              // for.
+  int64_t not_before = 0;    // [nbf] optional; 0: absent.
 };
 
-// Tolerated difference between the issuer's clock and ours on "exp".
+// Tolerated difference between the issuer's clock and ours on "exp" and
+// "nbf".
 inline constexpr absl::Duration kExpiryLeeway = absl::Seconds(60);
 // Tokens whose "iat" lies further ahead of our clock than this are refused.
 inline constexpr absl::Duration kMaxIssuedInFuture = absl::Minutes(5);
@@ -45,11 +47,12 @@ absl::StatusOr<std::string> SignJwt(const Claims& claims, const KeySet& keys);
 // "unsupported alg ...", "unknown key id ...", "token signature is invalid",
 // "token payload is not valid JSON", "token has no subject" (role, scope,
 // iat, exp), "token role is invalid: ...", "token scope is invalid: ...",
-// "token expired at <RFC3339>", "token was issued in the future ...".
+// "token expired at <RFC3339>", "token is not valid before <RFC3339>",
+// "token was issued in the future ...".
 // Only alg HS256 is accepted ("none" in particular is refused); the
 // signature is compared in constant time and checked before the payload is
-// parsed. "exp" gets kExpiryLeeway; "iat" may be at most kMaxIssuedInFuture
-// ahead of `now`.
+// parsed. "exp" and "nbf" get kExpiryLeeway; "iat" may be at most
+// kMaxIssuedInFuture ahead of `now`.
 absl::StatusOr<Claims> VerifyJwt(absl::string_view token, const KeySet& keys,
                                  absl::Time now);
 

@@ -48,6 +48,31 @@ absl::Status CheckPath(const Descriptor& message, absl::string_view path) {
   return CheckPath(*field->message_type(), split.second);
 }
 
+// OK when `path` is a repeated message field of `message` whose rows have
+// string fields `key` and `parent`.
+absl::Status CheckRows(const Descriptor& message, const v1::Rows& rows) {
+  const FieldDescriptor* field = message.FindFieldByName(rows.field());
+  if (field == nullptr || !field->is_repeated() ||
+      field->type() != FieldDescriptor::TYPE_MESSAGE) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(message.full_name(), " has no repeated message field \"",
+                     rows.field(), "\""));
+  }
+  for (const std::string& name : {rows.key(), rows.parent()}) {
+    const FieldDescriptor* leaf = field->message_type()->FindFieldByName(name);
+    if (leaf == nullptr || leaf->is_repeated() ||
+        leaf->type() != FieldDescriptor::TYPE_STRING) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field->message_type()->full_name(),
+                       " has no string field \"", name, "\""));
+    }
+  }
+  if (rows.collection().empty()) {
+    return absl::InvalidArgumentError("rows have no collection");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Access> ToAccess(v1::Access access) {
   switch (access) {
     case v1::ACCESS_READ:
@@ -87,7 +112,8 @@ absl::StatusOr<Permission> DeclaredPermission(const MethodDescriptor& method) {
   Permission permission;
   permission.access = *access;
   if ((*access == Access::kFeed || *access == Access::kReference) &&
-      declared.targets_size() > 0) {
+      (declared.targets_size() > 0 || declared.references_size() > 0 ||
+       declared.rows_size() > 0)) {
     return Invalid(method,
                    "a feed or reference RPC names no target (the scope "
                    "check does not apply to it)");
@@ -107,6 +133,39 @@ absl::StatusOr<Permission> DeclaredPermission(const MethodDescriptor& method) {
                                   target.external_code()
                                       ? TargetKind::kExternalCode
                                       : TargetKind::kResourceName});
+  }
+  for (const v1::Reference& reference : declared.references()) {
+    absl::Status path = CheckPath(*method.input_type(), reference.field());
+    if (!path.ok()) {
+      return Invalid(method, absl::StrCat("reference \"", reference.field(),
+                                          "\": ", path.message()));
+    }
+    if (reference.collection().empty()) {
+      return Invalid(method, absl::StrCat("reference \"", reference.field(),
+                                          "\" has no collection"));
+    }
+    if (!reference.within().empty()) {
+      bool is_target = false;
+      for (const Target& target : permission.targets) {
+        is_target |= target.path == reference.within();
+      }
+      if (!is_target) {
+        return Invalid(method,
+                       absl::StrCat("reference \"", reference.field(),
+                                    "\": within \"", reference.within(),
+                                    "\" is not a target of the method"));
+      }
+    }
+    permission.references.push_back(
+        {reference.field(), reference.collection(), reference.within()});
+  }
+  for (const v1::Rows& rows : declared.rows()) {
+    absl::Status checked = CheckRows(*method.input_type(), rows);
+    if (!checked.ok()) return Invalid(method, checked.message());
+    permission.rows.push_back(
+        {rows.field(), rows.key(), rows.parent(), rows.collection(),
+         rows.external_code() ? TargetKind::kExternalCode
+                              : TargetKind::kResourceName});
   }
   return permission;
 }

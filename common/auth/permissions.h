@@ -45,12 +45,33 @@ struct Target {
   TargetKind kind = TargetKind::kResourceName;
 };
 
+// A request field naming a person or organisation the call refers to
+// (access.proto's Reference): in the caller's subtree, or with `within`
+// (the path of a target) in the subtree of what that target names.
+struct Reference {
+  std::string path;
+  std::string collection;
+  std::string within;
+};
+
+// The rows of a bulk request (access.proto's Rows): `field` is a repeated
+// message field, `key` and `parent` string fields of its rows.
+struct Rows {
+  std::string field;
+  std::string key;
+  std::string parent;
+  std::string collection;
+  TargetKind kind = TargetKind::kResourceName;
+};
+
 // The permission of one RPC. A scoped caller (not system admin, not a
-// service) must name at least one target, and every target it names must
-// lie in its subtree.
+// service) must name at least one target (a bulk row counts as one), and
+// every target, reference and row it names must lie in its subtree.
 struct Permission {
   Access access = Access::kRead;
   std::vector<Target> targets;
+  std::vector<Reference> references;
+  std::vector<Rows> rows;
 };
 
 // The permission `method` declares in its contract. INVALID_ARGUMENT naming

@@ -5,8 +5,12 @@
 namespace chibo::auth {
 
 CachedScopeOracle::CachedScopeOracle(std::unique_ptr<ScopeOracle> inner,
-                                     absl::Duration ttl, size_t max_entries)
-    : inner_(std::move(inner)), ttl_(ttl), max_entries_(max_entries) {}
+                                     absl::Duration ttl, size_t max_entries,
+                                     std::function<absl::Time()> now)
+    : inner_(std::move(inner)),
+      ttl_(ttl),
+      max_entries_(max_entries),
+      now_(std::move(now)) {}
 
 absl::StatusOr<std::vector<int64_t>> CachedScopeOracle::OrganizationsOf(
     absl::string_view resource_name, absl::Time deadline) {
@@ -20,16 +24,23 @@ absl::StatusOr<std::optional<int64_t>> CachedScopeOracle::OrganizationByCode(
 
 absl::StatusOr<std::vector<int64_t>> CachedScopeOracle::AncestorsOf(
     int64_t id, absl::Time deadline) {
-  const absl::Time now = absl::Now();
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find(id);
-    if (it != cache_.end() && it->second.expires > now) {
+    if (it != cache_.end() && it->second.expires > now_()) {
       return it->second.ancestors;
     }
   }
+  return FreshAncestorsOf(id, deadline);
+}
+
+absl::StatusOr<std::vector<int64_t>> CachedScopeOracle::FreshAncestorsOf(
+    int64_t id, absl::Time deadline) {
+  // The entry's age counts from before the question: an answer is never
+  // older than the ttl when it is used.
+  const absl::Time now = now_();
   absl::StatusOr<std::vector<int64_t>> fresh =
-      inner_->AncestorsOf(id, deadline);
+      inner_->FreshAncestorsOf(id, deadline);
   if (!fresh.ok()) return fresh;
   std::lock_guard<std::mutex> lock(mu_);
   // A full cache is simply emptied: the tree is small enough to refill.

@@ -2,6 +2,7 @@
 #define CHIBO_COMMON_AUTH_SCOPE_ORACLE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace chibo::auth {
@@ -31,25 +33,44 @@ class ScopeOracle {
       absl::string_view code, absl::Time deadline) = 0;
 
   // `id` and its current ancestors up to the province root. NOT_FOUND when
-  // `id` does not exist.
+  // `id` does not exist. May come from a cache (CachedScopeOracle) within
+  // kReadStaleness.
   virtual absl::StatusOr<std::vector<int64_t>> AncestorsOf(
       int64_t id, absl::Time deadline) = 0;
+
+  // The same, as the tree stands now: what writes decide scope on, so that
+  // no write passes on a scope an acknowledged move has taken away. By
+  // default AncestorsOf (an oracle without a cache is fresh).
+  virtual absl::StatusOr<std::vector<int64_t>> FreshAncestorsOf(
+      int64_t id, absl::Time deadline) {
+    return AncestorsOf(id, deadline);
+  }
 };
 
-// Caches AncestorsOf, the question every scope check asks, for `ttl`.
-// Invalidate() is called when the registry's change feed shows the tree
-// changed (a move or a deletion); the ttl bounds staleness if a feed event
-// is missed.
+// How stale a read's scope check may be: a cached ancestry is used for at
+// most this long after it was fetched.
+inline constexpr absl::Duration kReadStaleness = absl::Seconds(1);
+
+// Caches AncestorsOf, the question every read's scope check asks, for
+// `ttl` (kReadStaleness in production). Invalidate() is called when the
+// registry's change feed shows the tree changed (a move or a deletion),
+// which usually ends staleness sooner; the ttl bounds it whatever the feed
+// does. FreshAncestorsOf (writes) always asks `inner` and refreshes the
+// entry.
 class CachedScopeOracle : public ScopeOracle {
  public:
+  // `now` is the clock (tests pass their own).
   CachedScopeOracle(std::unique_ptr<ScopeOracle> inner, absl::Duration ttl,
-                    size_t max_entries = 100000);
+                    size_t max_entries = 100000,
+                    std::function<absl::Time()> now = absl::Now);
 
   absl::StatusOr<std::vector<int64_t>> OrganizationsOf(
       absl::string_view resource_name, absl::Time deadline) override;
   absl::StatusOr<std::optional<int64_t>> OrganizationByCode(
       absl::string_view code, absl::Time deadline) override;
   absl::StatusOr<std::vector<int64_t>> AncestorsOf(
+      int64_t id, absl::Time deadline) override;
+  absl::StatusOr<std::vector<int64_t>> FreshAncestorsOf(
       int64_t id, absl::Time deadline) override;
 
   void Invalidate();
@@ -62,6 +83,7 @@ class CachedScopeOracle : public ScopeOracle {
   std::unique_ptr<ScopeOracle> inner_;
   const absl::Duration ttl_;
   const size_t max_entries_;
+  const std::function<absl::Time()> now_;
   std::mutex mu_;
   std::map<int64_t, Entry> cache_;
 };

@@ -1,6 +1,7 @@
 #include "common/auth/token_authorizer.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -75,6 +76,11 @@ TokenAuthorizer::TokenAuthorizer(
 absl::StatusOr<Caller> TokenAuthorizer::Authenticate(
     const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
+  if (metadata.count("authorization") > 1) {
+    // Which one would win depends on the proxy in between: refuse both.
+    return absl::UnauthenticatedError(
+        "more than one authorization header; send exactly one");
+  }
   auto it = metadata.find("authorization");
   if (it != metadata.end()) {
     const absl::string_view header(it->second.data(), it->second.size());
@@ -131,9 +137,12 @@ absl::StatusOr<Caller> TokenAuthorizer::Admit(
 }
 
 absl::Status TokenAuthorizer::CheckOrganization(int64_t id, int64_t scope_id,
-                                                absl::Time deadline) const {
+                                                absl::Time deadline,
+                                                bool fresh) const {
+  // Writes decide on the tree as it stands now; reads may use the cache.
   absl::StatusOr<std::vector<int64_t>> ancestors =
-      oracle_->AncestorsOf(id, deadline);
+      fresh ? oracle_->FreshAncestorsOf(id, deadline)
+            : oracle_->AncestorsOf(id, deadline);
   if (!ancestors.ok()) {
     if (ancestors.status().code() == absl::StatusCode::kNotFound) {
       return absl::PermissionDeniedError("");
@@ -147,11 +156,42 @@ absl::Status TokenAuthorizer::CheckOrganization(int64_t id, int64_t scope_id,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<int64_t>> TokenAuthorizer::Resolve(
+    absl::string_view value, TargetKind kind, absl::Time deadline) const {
+  if (kind == TargetKind::kExternalCode) {
+    ASSIGN_OR_RETURN(std::optional<int64_t> id,
+                     oracle_->OrganizationByCode(value, deadline));
+    if (!id) return absl::NotFoundError("");
+    return std::vector<int64_t>{*id};
+  }
+  absl::StatusOr<std::vector<int64_t>> resolved =
+      oracle_->OrganizationsOf(value, deadline);
+  if (!resolved.ok() &&
+      (resolved.status().code() == absl::StatusCode::kNotFound ||
+       resolved.status().code() == absl::StatusCode::kInvalidArgument)) {
+    return absl::NotFoundError("");
+  }
+  return resolved;
+}
+
+absl::Status TokenAuthorizer::CheckAll(const std::vector<int64_t>& ids,
+                                       int64_t scope_id, absl::Time deadline,
+                                       bool fresh) const {
+  for (int64_t id : ids) {
+    RETURN_IF_ERROR(CheckOrganization(id, scope_id, deadline, fresh));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status TokenAuthorizer::CheckTargets(const Permission& permission,
                                            const Message& request,
                                            int64_t scope_id,
                                            absl::string_view scope) const {
   const absl::Time deadline = absl::Now() + kResolveBudget;
+  // Writes decide scope on fresh ancestry; reads may use the cache
+  // (kReadStaleness).
+  const bool fresh =
+      permission.access == Access::kWrite || permission.access == Access::kBulk;
   int named = 0;
   std::vector<std::string> fields;
   for (const Target& target : permission.targets) {
@@ -160,41 +200,139 @@ absl::Status TokenAuthorizer::CheckTargets(const Permission& permission,
     CollectValues(request, target.path, &values);
     for (const std::string& value : values) {
       if (value.empty()) continue;
-      std::vector<int64_t> organizations;
-      if (target.kind == TargetKind::kExternalCode) {
-        ASSIGN_OR_RETURN(std::optional<int64_t> id,
-                         oracle_->OrganizationByCode(value, deadline));
-        // An unknown code is a row yet to be created; its parent is the
-        // target that must be in scope.
-        if (!id) continue;
-        organizations.push_back(*id);
-      } else {
-        absl::StatusOr<std::vector<int64_t>> resolved =
-            oracle_->OrganizationsOf(value, deadline);
-        if (!resolved.ok()) {
-          if (resolved.status().code() == absl::StatusCode::kNotFound ||
-              resolved.status().code() == absl::StatusCode::kInvalidArgument) {
-            return OutOfScope(scope, target.path);
-          }
-          return resolved.status();
+      absl::StatusOr<std::vector<int64_t>> organizations =
+          Resolve(value, target.kind, deadline);
+      if (!organizations.ok()) {
+        if (organizations.status().code() != absl::StatusCode::kNotFound) {
+          return organizations.status();
         }
-        organizations = *std::move(resolved);
+        return OutOfScope(scope, target.path);
       }
       ++named;
-      for (int64_t id : organizations) {
-        absl::Status in_scope = CheckOrganization(id, scope_id, deadline);
-        if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
-          return OutOfScope(scope, target.path);
-        }
-        RETURN_IF_ERROR(in_scope);
+      absl::Status in_scope =
+          CheckAll(*organizations, scope_id, deadline, fresh);
+      if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
+        return OutOfScope(scope, target.path);
       }
+      RETURN_IF_ERROR(in_scope);
     }
+  }
+  for (const Rows& rows : permission.rows) {
+    fields.push_back(rows.field);
+    RETURN_IF_ERROR(
+        CheckRows(rows, request, scope_id, scope, deadline, fresh, &named));
   }
   if (named == 0) {
     return absl::PermissionDeniedError(absl::StrCat(
         "a caller scoped to ", scope,
         " must name a resource within that scope (set ",
         fields.empty() ? "a target" : absl::StrJoin(fields, " or "), ")"));
+  }
+  for (const Reference& reference : permission.references) {
+    RETURN_IF_ERROR(
+        CheckReference(reference, request, scope_id, scope, deadline, fresh));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
+                                        const Message& request,
+                                        int64_t scope_id,
+                                        absl::string_view scope,
+                                        absl::Time deadline, bool fresh,
+                                        int* named) const {
+  const auto* reflection = request.GetReflection();
+  const FieldDescriptor* field =
+      request.GetDescriptor()->FindFieldByName(rows.field);
+  if (field == nullptr) return absl::OkStatus();  // DeclaredPermission
+  // Keys of earlier rows that passed: a parent a row may name before it
+  // exists.
+  std::set<std::string> passed;
+  for (int i = 0; i < reflection->FieldSize(request, field); ++i) {
+    const Message& row = reflection->GetRepeatedMessage(request, field, i);
+    const auto* row_reflection = row.GetReflection();
+    const std::string key = row_reflection->GetString(
+        row, row.GetDescriptor()->FindFieldByName(rows.key));
+    const std::string parent = row_reflection->GetString(
+        row, row.GetDescriptor()->FindFieldByName(rows.parent));
+    ++*named;
+    // One answer for every way a row fails: out of scope, missing, or no
+    // parent; it names the row, never what the row names.
+    const absl::Status refused = absl::PermissionDeniedError(absl::StrCat(
+        rows.field, "[", i, "]: the caller's scope ", scope,
+        " does not include the organization this row names or its parent "
+        "(rows without a parent are for unscoped callers)"));
+    if (!key.empty()) {
+      absl::StatusOr<std::vector<int64_t>> own =
+          Resolve(key, rows.kind, deadline);
+      if (own.ok()) {
+        absl::Status in_scope = CheckAll(*own, scope_id, deadline, fresh);
+        if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
+          return refused;
+        }
+        RETURN_IF_ERROR(in_scope);
+      } else if (own.status().code() != absl::StatusCode::kNotFound) {
+        return own.status();
+      } else if (rows.kind != TargetKind::kExternalCode) {
+        return refused;  // a resource name that does not exist
+      }
+    }
+    if (parent.empty()) return refused;
+    if (passed.count(parent) == 0) {
+      absl::StatusOr<std::vector<int64_t>> above =
+          Resolve(parent, rows.kind, deadline);
+      if (!above.ok()) {
+        if (above.status().code() == absl::StatusCode::kNotFound) {
+          return refused;
+        }
+        return above.status();
+      }
+      absl::Status in_scope = CheckAll(*above, scope_id, deadline, fresh);
+      if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
+        return refused;
+      }
+      RETURN_IF_ERROR(in_scope);
+    }
+    if (!key.empty()) passed.insert(key);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TokenAuthorizer::CheckReference(
+    const Reference& reference, const Message& request, int64_t scope_id,
+    absl::string_view scope, absl::Time deadline, bool fresh) const {
+  std::vector<std::string> values;
+  CollectValues(request, reference.path, &values);
+  int64_t bound = scope_id;
+  for (const std::string& value : values) {
+    if (value.empty()) continue;
+    if (!reference.within.empty() && bound == scope_id) {
+      // The organisation the `within` target names (checked in scope
+      // above); a reference without one is refused.
+      std::vector<std::string> within;
+      CollectValues(request, reference.within, &within);
+      absl::StatusOr<std::vector<int64_t>> organizations =
+          within.size() == 1 && !within[0].empty()
+              ? Resolve(within[0], TargetKind::kResourceName, deadline)
+              : absl::StatusOr<std::vector<int64_t>>(absl::NotFoundError(""));
+      if (!organizations.ok() || organizations->size() != 1) {
+        return OutOfScope(scope, reference.path);
+      }
+      bound = organizations->front();
+    }
+    absl::StatusOr<std::vector<int64_t>> organizations =
+        Resolve(value, TargetKind::kResourceName, deadline);
+    if (!organizations.ok()) {
+      if (organizations.status().code() != absl::StatusCode::kNotFound) {
+        return organizations.status();
+      }
+      return OutOfScope(scope, reference.path);
+    }
+    absl::Status in_scope = CheckAll(*organizations, bound, deadline, fresh);
+    if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
+      return OutOfScope(scope, reference.path);
+    }
+    RETURN_IF_ERROR(in_scope);
   }
   return absl::OkStatus();
 }
@@ -207,7 +345,7 @@ bool TokenAuthorizer::MaySee(const Caller& caller,
       ParseResourceId(caller.scope, "organizations", "scope");
   if (!scope_id.ok()) return false;
   return CheckOrganization(organization_id, *scope_id,
-                           absl::Now() + kResolveBudget)
+                           absl::Now() + kResolveBudget, false)
       .ok();
 }
 

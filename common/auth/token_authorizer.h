@@ -43,8 +43,27 @@ class TokenAuthorizer : public Authorizer {
   absl::Status CheckTargets(const Permission& permission,
                             const google::protobuf::Message& request,
                             int64_t scope_id, absl::string_view scope) const;
+  // Each bulk row (Rows) in scope; counts the rows in `named`.
+  absl::Status CheckRows(const Rows& rows,
+                         const google::protobuf::Message& request,
+                         int64_t scope_id, absl::string_view scope,
+                         absl::Time deadline, bool fresh, int* named) const;
+  absl::Status CheckReference(const Reference& reference,
+                              const google::protobuf::Message& request,
+                              int64_t scope_id, absl::string_view scope,
+                              absl::Time deadline, bool fresh) const;
+  // The organisations `value` names; NOT_FOUND (no message) when it names
+  // nothing that exists.
+  absl::StatusOr<std::vector<int64_t>> Resolve(absl::string_view value,
+                                               TargetKind kind,
+                                               absl::Time deadline) const;
+  // PERMISSION_DENIED (no message) unless each of `ids` lies under
+  // `scope_id`; with `fresh` (writes) on the tree as it stands now, else
+  // on ancestry cached for at most kReadStaleness.
+  absl::Status CheckAll(const std::vector<int64_t>& ids, int64_t scope_id,
+                        absl::Time deadline, bool fresh) const;
   absl::Status CheckOrganization(int64_t id, int64_t scope_id,
-                                 absl::Time deadline) const;
+                                 absl::Time deadline, bool fresh) const;
 
   KeySet keys_;
   ScopeOracle* oracle_;

@@ -64,7 +64,16 @@ absl::Status TestService::Build(const ServiceDefinition& definition) {
 
   ChangeFeedService::VisibilityCheck visible;
   if (options_.keys) {
-    oracle_ = definition.make_oracle(*this);
+    if (options_.production_scope_cache) {
+      ScopeCache cache = MakeScopeCache(definition.make_oracle(*this),
+                                        definition.tree_changes
+                                            ? definition.tree_changes(*this)
+                                            : ChangeFollower::Source());
+      oracle_ = std::move(cache.oracle);
+      tree_follower_ = std::move(cache.follower);
+    } else {
+      oracle_ = definition.make_oracle(*this);
+    }
     auto authorizer = std::make_unique<auth::TokenAuthorizer>(
         *options_.keys, oracle_.get(), options_.certificates);
     const auth::TokenAuthorizer* raw = authorizer.get();
@@ -115,6 +124,7 @@ PeerClient* TestService::peer(absl::string_view name) {
 TestService::~TestService() {
   // Stop serving before the services and what they use go away.
   server_.reset();
+  tree_follower_.reset();
 }
 
 }  // namespace chibo::testing

@@ -16,6 +16,7 @@
 #include "common/peer_client.h"
 #include "common/registry_client.h"
 #include "common/rpc.h"
+#include "common/scope_cache.h"
 #include "common/server.h"
 #include "common/service_definition.h"
 #include "common/testing/test_db.h"
@@ -36,6 +37,10 @@ struct TestServiceOptions {
   // usually another TestService's port().
   std::map<std::string, int> peer_ports;
   PeerClientOptions peer_options;
+  // With keys: the scope cache production runs (common/scope_cache.h:
+  // cached ancestors, cleared by a follower of the tree's feed) instead of
+  // asking the oracle on every check.
+  bool production_scope_cache = false;
 };
 
 // A service as main.cc serves it, in process: ServiceRuntime's wiring
@@ -45,8 +50,8 @@ struct TestServiceOptions {
 // services plus the change feed, on 127.0.0.1:0 behind the production
 // permission check (every served RPC declares its permission).
 // Unlike production it starts no background work (idempotency-key pruning,
-// peers' feed consumers) and does not cache scope answers, so a test sees
-// a tree change at once.
+// peers' feed consumers) and, unless production_scope_cache is set, does
+// not cache scope answers, so a test sees a tree change at once.
 class TestService : public ServiceEnvironment {
  public:
   static absl::StatusOr<std::unique_ptr<TestService>> Start(
@@ -80,6 +85,7 @@ class TestService : public ServiceEnvironment {
   std::unique_ptr<RegistryClient> registry_;
   std::unique_ptr<TreeView> tree_view_;
   std::unique_ptr<auth::ScopeOracle> oracle_;
+  std::unique_ptr<ChangeFollower> tree_follower_;
   std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<RpcGate> gate_;
   std::unique_ptr<ChangeFeedService> feed_;

@@ -40,9 +40,13 @@ absl::Status CheckCell(DbConnection& db, int64_t cell_id, absl::CivilDay day,
   return absl::OkStatus();
 }
 
-// Identity numbers are unique; say which one clashes, and with whom.
-absl::Status CheckIdentityFree(DbConnection& db, const v1::Member& member,
-                               int64_t self_id) {
+// Identity numbers are unique. An unscoped caller (system admin, a
+// service) is told with whom a number clashes; a scoped caller only which
+// field, the same words whoever holds it and wherever, so that the check
+// is no lookup of members outside its scope. Sets `*clash` on a clash.
+absl::Status CheckIdentityFree(DbConnection& db, const CallContext& call,
+                               const v1::Member& member, int64_t self_id,
+                               bool* clash) {
   sql::PreparedStatement& query = db.Prepare(
       "SELECT id, party_card_number = ? FROM members"
       " WHERE (party_card_number = ? OR citizen_id = ?) AND id <> ? LIMIT 1");
@@ -52,9 +56,33 @@ absl::Status CheckIdentityFree(DbConnection& db, const v1::Member& member,
   query.setInt64(4, self_id);
   std::unique_ptr<sql::ResultSet> row(query.executeQuery());
   if (!row->next()) return absl::OkStatus();
-  return absl::AlreadyExistsError(absl::StrCat(
-      row->getBoolean(2) ? "member.party_card_number" : "member.citizen_id",
-      ": is already recorded for ", ResourceName("members", row->getInt64(1))));
+  *clash = true;
+  const char* field =
+      row->getBoolean(2) ? "member.party_card_number" : "member.citizen_id";
+  if (call.caller.scope != "*") {
+    return absl::AlreadyExistsError(
+        absl::StrCat(field,
+                     ": is already recorded for another member; the attempt is "
+                     "recorded in the change feed"));
+  }
+  return absl::AlreadyExistsError(
+      absl::StrCat(field, ": is already recorded for ",
+                   ResourceName("members", row->getInt64(1))));
+}
+
+// The audit event of a write refused on an identity clash, in a
+// transaction of its own (the write's rolled back): on `resource` (the
+// member, or the cell a new member was meant for), without payload, so it
+// shows who tried, when and where, and names no other member.
+void RecordIdentityClash(MysqlPool& pool, const CallContext& call,
+                         const std::string& resource, int64_t cell_id) {
+  (void)WithConnection(
+      pool, call.deadline, "recording a refused attempt", TxMode::kWrite,
+      [&](DbConnection& db) -> absl::Status {
+        AppendChange(db, call,
+                     {resource, "identity_clash_refused", cell_id, nullptr});
+        return absl::OkStatus();
+      });
 }
 
 // Locks the member row; NOT_FOUND when absent. Returns its version.
@@ -149,12 +177,13 @@ absl::Status RegistryStore::CreateMember(const CallContext& call,
                                          const v1::CreateMemberRequest& request,
                                          int64_t cell_id, absl::CivilDay joined,
                                          v1::Member* out) {
-  return IdempotentWrite(
+  bool clash = false;
+  absl::Status written = IdempotentWrite(
       *pool_, call, "creating a member", request, out,
       [&](DbConnection& db) -> absl::Status {
         const v1::Member& member = request.member();
         RETURN_IF_ERROR(CheckCell(db, cell_id, joined, "cell"));
-        RETURN_IF_ERROR(CheckIdentityFree(db, member, 0));
+        RETURN_IF_ERROR(CheckIdentityFree(db, call, member, 0, &clash));
         sql::PreparedStatement& insert = db.Prepare(
             "INSERT INTO members (display_name, name_folded, birth_date,"
             " gender, party_card_number, citizen_id, version, create_time,"
@@ -188,12 +217,19 @@ absl::Status RegistryStore::CreateMember(const CallContext& call,
         AppendChange(db, call, {out->name(), "created", cell_id, out});
         return absl::OkStatus();
       });
+  if (clash && written.code() == absl::StatusCode::kAlreadyExists) {
+    RecordIdentityClash(*pool_, call, ResourceName("organizations", cell_id),
+                        cell_id);
+  }
+  return written;
 }
 
 absl::Status RegistryStore::UpdateMember(const CallContext& call,
                                          const v1::UpdateMemberRequest& request,
                                          int64_t id, v1::Member* out) {
-  return WithConnection(
+  bool clash = false;
+  int64_t cell_id = 0;
+  absl::Status written = WithConnection(
       *pool_, call.deadline, "updating a member", TxMode::kWrite,
       [&](DbConnection& db) -> absl::Status {
         ASSIGN_OR_RETURN(const int64_t version, LockMember(db, id));
@@ -215,7 +251,8 @@ absl::Status RegistryStore::UpdateMember(const CallContext& call,
             next.set_citizen_id(fields.citizen_id());
           }
         }
-        RETURN_IF_ERROR(CheckIdentityFree(db, next, id));
+        cell_id = CellOf(next);
+        RETURN_IF_ERROR(CheckIdentityFree(db, call, next, id, &clash));
         sql::PreparedStatement& update = db.Prepare(
             "UPDATE members SET display_name = ?, name_folded = ?,"
             " birth_date = ?, gender = ?, party_card_number = ?,"
@@ -233,6 +270,10 @@ absl::Status RegistryStore::UpdateMember(const CallContext& call,
         AppendChange(db, call, {name, "updated", CellOf(*out), out});
         return absl::OkStatus();
       });
+  if (clash && written.code() == absl::StatusCode::kAlreadyExists) {
+    RecordIdentityClash(*pool_, call, ResourceName("members", id), cell_id);
+  }
+  return written;
 }
 
 absl::Status RegistryStore::DeleteMember(const CallContext& call, int64_t id,
@@ -347,7 +388,12 @@ absl::Status RegistryStore::TransferMember(
                                      to_cell_id, "", "effective_date"));
         TouchMember(db, id);
         RETURN_IF_ERROR(LoadMember(db, id, TodayInVietnam(), out));
-        AppendChange(db, call, {out->name(), "transferred", to_cell_id, out});
+        // A transfer dated later belongs, until its date, to the cell the
+        // member is in today: the receiving side sees neither the member
+        // nor its identity fields early.
+        const int64_t owner =
+            effective > TodayInVietnam() ? CellOf(*out) : to_cell_id;
+        AppendChange(db, call, {out->name(), "transferred", owner, out});
         return absl::OkStatus();
       });
 }

@@ -63,6 +63,38 @@ grpc::Status RegistryServiceImpl::GetOrganization(
       });
 }
 
+// The history rule: a scoped caller sees a past-dated listing only when its
+// scope held the organisation it names (the ancestor, else the parent) on
+// that day, as well as today (the authoriser checked today). So the office
+// that took a subtree over does not read the subtree's past under its
+// former owner, and the former owner reads it only up to the move.
+absl::Status RegistryServiceImpl::CheckPastView(
+    const CallContext& call, const OrganizationFilter& filter) {
+  const int64_t named =
+      filter.ancestor_id != 0 ? filter.ancestor_id : filter.parent_id;
+  if (call.caller.scope == "*" || named == 0 ||
+      filter.as_of >= TodayInVietnam()) {
+    return absl::OkStatus();
+  }
+  const absl::Status refused = absl::PermissionDeniedError(absl::StrCat(
+      filter.ancestor_id != 0 ? "ancestor" : "parent", ": the caller's scope ",
+      call.caller.scope, " did not include the organization on ",
+      FormatDate(filter.as_of)));
+  v1::OrganizationAncestry ancestry;
+  absl::Status found =
+      store_->GetAncestry(call, named, filter.as_of, &ancestry);
+  if (found.code() == absl::StatusCode::kNotFound ||
+      found.code() == absl::StatusCode::kFailedPrecondition ||
+      found.code() == absl::StatusCode::kInvalidArgument) {
+    return refused;
+  }
+  RETURN_IF_ERROR(found);
+  for (const v1::Organization& org : ancestry.path()) {
+    if (org.name() == call.caller.scope) return absl::OkStatus();
+  }
+  return refused;
+}
+
 grpc::Status RegistryServiceImpl::ListOrganizations(
     grpc::ServerContext* context, const v1::ListOrganizationsRequest* request,
     v1::ListOrganizationsResponse* response) {
@@ -84,6 +116,7 @@ grpc::Status RegistryServiceImpl::ListOrganizations(
             filter.as_of,
             ParseDateOr(request->as_of_date(), "as_of_date", TodayInVietnam()));
         ASSIGN_OR_RETURN(filter.limit, NormalizePageSize(request->page_size()));
+        RETURN_IF_ERROR(CheckPastView(call, filter));
         // as_of_date defaults to today: a token ends with its day.
         const PageTokens page(call.method, "organizations", *request,
                               FormatDate(filter.as_of));

@@ -3,6 +3,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <map>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -28,6 +29,12 @@ absl::Status RegistryStore::GetOrganization(const CallContext& call, int64_t id,
 }
 
 namespace {
+
+int64_t OrganizationId(const v1::Organization& org) {
+  absl::StatusOr<int64_t> id =
+      ParseResourceId(org.name(), "organizations", "name");
+  return id.ok() ? *id : 0;
+}
 
 // The filters every ListOrganizations statement ends with, in this order:
 // the day (twice), the level set (twice), the query (three times).
@@ -126,6 +133,37 @@ sql::PreparedStatement& HistoryPage(DbConnection& db,
 
 #undef CHIBO_ORG_LIST_FILTERS
 
+// A past-dated page shows each organisation as it was on `day`: its parent
+// then (placement history), and no etag, since a past view is no version
+// that can be updated. Display name and code keep no history in the
+// registry, so they are today's. One range read for the page.
+void PastView(DbConnection& db, const std::string& day,
+              v1::ListOrganizationsResponse* out) {
+  if (out->organizations_size() == 0) return;
+  const int64_t first = OrganizationId(out->organizations(0));
+  const int64_t last = OrganizationId(*out->organizations().rbegin());
+  sql::PreparedStatement& query = db.Prepare(
+      "SELECT organization_id, parent_id FROM organization_parents"
+      " WHERE organization_id BETWEEN ? AND ? AND valid_from <= ?"
+      " AND valid_to >= ?");
+  query.setInt64(1, first);
+  query.setInt64(2, last);
+  query.setString(3, day);
+  query.setString(4, day);
+  std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
+  std::map<int64_t, int64_t> parents;
+  while (rows->next()) parents[rows->getInt64(1)] = rows->getInt64(2);
+  for (v1::Organization& org : *out->mutable_organizations()) {
+    auto parent = parents.find(OrganizationId(org));
+    if (parent == parents.end()) {
+      org.clear_parent();
+    } else {
+      org.set_parent(ResourceName("organizations", parent->second));
+    }
+    org.clear_etag();
+  }
+}
+
 }  // namespace
 
 absl::Status RegistryStore::ListOrganizations(
@@ -156,6 +194,8 @@ absl::Status RegistryStore::ListOrganizations(
           }
           ReadOrganization(*rows, out->add_organizations());
         }
+        rows.reset();
+        if (filter.as_of < TodayInVietnam()) PastView(db, day, out);
         return absl::OkStatus();
       });
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/dates.h"
 #include "common/feed_consumer.h"
 #include "common/outbox.h"
 #include "common/resource_name.h"
@@ -16,12 +17,17 @@
 namespace chibo::registry {
 namespace {
 
-// The single-column query that maps an id of `collection` to the
-// organisation it belongs to; the member's latest cell for members.
+// The single-column query that maps an id of `collection` (bound first)
+// to the organisation it belongs to. A member belongs to the cell of its
+// membership in force today (bound second and third), not to a transfer's
+// cell before the transfer's date; one whose only memberships start later
+// to the first of them.
 const char* OwnerQuery(absl::string_view collection) {
   if (collection == "members") {
     return "SELECT organization_id FROM memberships WHERE member_id = ?"
-           " ORDER BY valid_from DESC LIMIT 1";
+           " ORDER BY valid_from <= ? DESC,"
+           " CASE WHEN valid_from <= ? THEN valid_from END DESC,"
+           " valid_from LIMIT 1";
   }
   if (collection == "positions") {
     return "SELECT organization_id FROM positions WHERE id = ?";
@@ -52,6 +58,11 @@ absl::StatusOr<std::vector<int64_t>> RegistryScopeOracle::OrganizationsOf(
       [&](DbConnection& db) -> absl::Status {
         sql::PreparedStatement& query = db.Prepare(query_text);
         query.setInt64(1, id);
+        if (parts.first == "members") {
+          const std::string today = FormatDate(TodayInVietnam());
+          query.setString(2, today);
+          query.setString(3, today);
+        }
         std::unique_ptr<sql::ResultSet> row(query.executeQuery());
         if (row->next()) organizations.push_back(row->getInt64(1));
         return absl::OkStatus();

@@ -107,6 +107,9 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
                            google::protobuf::Empty* response) override;
 
  private:
+  // The history rule for past-dated listings (organization_handlers.cc).
+  absl::Status CheckPastView(const CallContext& call,
+                             const OrganizationFilter& filter);
   RegistryStore* store_;
   const RpcGate* gate_;
 };

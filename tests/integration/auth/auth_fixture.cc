@@ -17,7 +17,8 @@ namespace chibo::auth {
 using registry::v1::Organization;
 
 absl::StatusOr<std::unique_ptr<SecuredServers>> SecuredServers::Start(
-    const TlsFiles* tls, std::map<std::string, CertificateIdentity> certs) {
+    const TlsFiles* tls, std::map<std::string, CertificateIdentity> certs,
+    bool production_scope_cache) {
   std::unique_ptr<SecuredServers> s(new SecuredServers());
   Key key = GenerateKey("test-key");
   key.signing = true;
@@ -30,6 +31,7 @@ absl::StatusOr<std::unique_ptr<SecuredServers>> SecuredServers::Start(
   testing::TestServiceOptions registry_options;
   registry_options.keys = s->keys_;
   registry_options.certificates = std::move(certs);
+  registry_options.production_scope_cache = production_scope_cache;
   if (tls != nullptr) {
     ASSIGN_OR_RETURN(registry_options.credentials, MakeServerCredentials(*tls));
   }
@@ -41,6 +43,7 @@ absl::StatusOr<std::unique_ptr<SecuredServers>> SecuredServers::Start(
   testing::TestServiceOptions scheduling_options;
   scheduling_options.keys = s->keys_;
   scheduling_options.peer_ports["registry"] = s->registry_->port();
+  scheduling_options.production_scope_cache = production_scope_cache;
   ASSIGN_OR_RETURN(s->scheduling_, testing::TestService::Start(
                                        scheduling::SchedulingDefinition(),
                                        std::move(scheduling_options)));
@@ -201,6 +204,9 @@ absl::Status SecuredServers::BuildProvince(
                         {"cadres", cadre.name()},
                         {"province", chain.province.name()}};
   out->code = chain.cell.external_code();
+  out->bloc_code = chain.bloc.external_code();
+  out->bloc = chain.bloc.name();
+  out->cell_display_name = chain.cell.display_name();
   return BuildSchedulingResources(out);
 }
 

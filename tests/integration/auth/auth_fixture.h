@@ -21,8 +21,11 @@ namespace chibo::auth {
 // The resources of one province's tree, by collection.
 struct Province {
   std::map<std::string, std::string> by_collection;  // "members" -> name
-  std::string code;                                  // an external code
-  std::set<std::string> organizations;               // every org in it
+  std::string code;                                  // the cell's code
+  std::string bloc_code;                             // the bloc's code
+  std::string bloc;                                  // the bloc's name
+  std::string cell_display_name;
+  std::set<std::string> organizations;  // every org in it
 };
 
 // Every service, served as in production (TestServices of their
@@ -36,7 +39,8 @@ class SecuredServers {
  public:
   static absl::StatusOr<std::unique_ptr<SecuredServers>> Start(
       const TlsFiles* tls = nullptr,
-      std::map<std::string, CertificateIdentity> certificates = {});
+      std::map<std::string, CertificateIdentity> certificates = {},
+      bool production_scope_cache = false);
   ~SecuredServers();
 
   // The registry server's port.

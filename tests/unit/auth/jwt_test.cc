@@ -165,6 +165,21 @@ TEST(JwtTest, ExpiryHasSixtySecondsLeeway) {
   ExpectRejected(VerifyJwt(token, keys, At(kExp + 86400)), "token expired at");
 }
 
+TEST(JwtTest, NotBeforeHasTheSameLeewayAsExpiry) {
+  Claims claims = TestClaims();
+  claims.not_before = kIat + 3600;
+  const std::string token = SignJwt(claims, TestKey());
+  const KeySet keys = MakeKeySet({TestKey()});
+  ExpectRejected(VerifyJwt(token, keys, At(kIat + 3600 - 61)),
+                 "token is not valid before 2023-11-14T23:13:20Z");
+  EXPECT_TRUE(VerifyJwt(token, keys, At(kIat + 3600 - 60)).ok());
+  absl::StatusOr<Claims> verified = VerifyJwt(token, keys, At(kIat + 3600));
+  ASSERT_TRUE(verified.ok());
+  EXPECT_EQ(verified->not_before, kIat + 3600);
+  // Absent, it restricts nothing.
+  EXPECT_TRUE(VerifyJwt(SignJwt(TestClaims(), TestKey()), keys, At(kIat)).ok());
+}
+
 TEST(JwtTest, IssuedAtMayBeAtMostFiveMinutesAhead) {
   const std::string token = SignJwt(TestClaims(), TestKey());
   const KeySet keys = MakeKeySet({TestKey()});
