@@ -24,18 +24,29 @@ namespace chibo::scheduling {
 
 // Saturdays and Sundays are not working days; nor are the holidays, which
 // are data (a calendar per year, lunar holidays such as Tết entered as
-// their solar dates).
+// their solar dates). When a holiday is bridged, a Saturday or Sunday is
+// worked instead (làm bù): such working days are data too, and a working
+// day for every rule and shift.
 class WorkingCalendar {
  public:
   WorkingCalendar() = default;
-  explicit WorkingCalendar(std::set<absl::CivilDay> holidays)
-      : holidays_(std::move(holidays)) {}
+  explicit WorkingCalendar(std::set<absl::CivilDay> holidays,
+                           std::set<absl::CivilDay> working_days = {})
+      : holidays_(std::move(holidays)),
+        working_days_(std::move(working_days)) {}
   bool IsHoliday(absl::CivilDay day) const { return holidays_.count(day) > 0; }
   bool IsWorkingDay(absl::CivilDay day) const;
 
  private:
   std::set<absl::CivilDay> holidays_;
+  std::set<absl::CivilDay> working_days_;  // weekend days worked (làm bù)
 };
+
+// A calendar's working weekend days: INVALID_ARGUMENT naming
+// "calendar.working_days[i].date" for a Monday..Friday (already a working
+// day), a day also listed as a holiday, or a day listed twice.
+absl::Status ValidateWorkingDays(const std::set<absl::CivilDay>& holidays,
+                                 const std::vector<absl::CivilDay>& working);
 
 // ---------------------------------------------------------------------------
 // Meeting-day rules (versioned data).
@@ -74,6 +85,12 @@ struct MeetingRule {
 // such weekday, or effective_to before effective_from).
 absl::Status ValidateRule(const MeetingRule& rule);
 
+// Warnings for a valid rule that yields no meeting in some months: an nth
+// weekday of 5 (a month with four such weekdays has none; the month is
+// skipped, and a less specific rule holds it if there is one). Empty when
+// the rule yields a day every month.
+std::vector<std::string> RuleWarnings(const MeetingRule& rule);
+
 // One expected meeting.
 struct Occurrence {
   absl::CivilDay nominal_day;  // the rule's day before the working-day shift
@@ -90,6 +107,10 @@ struct Occurrence {
 // of the previous month) and stays bounded (at most 31 days of search).
 // Also nullopt when the nominal day lies outside the rule's effective period,
 // when no working day lies within 31 days, or for a malformed rule.
+// One exception, the version's first month: when its own day there falls
+// before effective_from (v2 "day 10" from the 15th), the nominal day is
+// effective_from itself, and the shift then always looks forward, so the
+// meeting is never dated before the version began.
 // kLastWorkingDay: the nominal day is the month's last calendar day (so an
 // occurrence keeps its identity if the holiday calendar changes) and the
 // search always goes back, whatever `shift` says.
@@ -102,12 +123,19 @@ std::optional<Occurrence> OccurrenceInMonth(const MeetingRule& rule,
 // occurrence per month from the version effective on the month's nominal
 // day, sorted by day. Occurrences whose shifted day falls outside [from,
 // to] are dropped.
-// A version "is effective on the month's nominal day" when its own nominal
-// day that month lies in its own period; if several are, the latest
-// effective_from wins (then the higher version, then the higher id); if
-// none is (v1 "day 20" until the 15th, v2 "day 10" from the 16th), that
-// month has no occurrence. Meetings of the months just outside [from, to]
-// that a shift moves inside are included.
+// A version "claims" a month when its nominal day there (as
+// OccurrenceInMonth gives it, first-month clamp included) lies in its own
+// period. A claim is overruled when a later version (the later
+// effective_from, then the higher version, then the higher id) that also
+// claims the month is in force on the claimed day. Of the claims left, the
+// earliest day holds the month's one meeting. So each month has exactly one
+// regular meeting, from the version in force on its nominal day, and a
+// revision never changes a meeting dated before its effective_from:
+//  - v1 "day 1" until 2 Dec, v2 "day 31" from 3 Dec: 1 Dec (v1);
+//  - v1 "day 20" until the 15th, v2 "day 10" from the 16th: the 16th (v2);
+//  - v1 "day 10" until the 15th, v2 "day 20" from the 16th: the 10th (v1).
+// Meetings of the months just outside [from, to] that a shift moves inside
+// are included.
 std::vector<Occurrence> ExpandSchedule(const std::vector<MeetingRule>& rules,
                                        const WorkingCalendar& calendar,
                                        absl::CivilDay from, absl::CivilDay to);
@@ -134,12 +162,14 @@ struct ScopedRule {
 // category or outside the ancestry are dropped. Within the winning scope all
 // versions are returned (their periods decide per month); a month with no
 // version in the winning scope falls back to the next scope.
-// A scope "covers" a month when one of its versions has its nominal day that
-// month inside its period (so a "5th Friday" rule falls back in months
-// without one). The result, most specific first, is ready for
-// ExpandSchedule over the same [from, to]: a version is returned as is when
-// it decides every month it could, otherwise as copies trimmed to the runs
-// of months it decides; versions that decide no month are left out.
+// A scope "covers" a month when one of its versions claims it (see
+// ExpandSchedule; so a "5th Friday" rule falls back in months without
+// one). A more specific rule overrules a claim only when it is in force on
+// the claimed day: a cell's own rule from the 15th leaves the committee's
+// meeting on the 1st of that month as it was. The result, most specific first,
+// is ready for ExpandSchedule over the same [from, to]: a version is returned
+// as is when it decides every month it could, otherwise as copies trimmed to
+// the runs of months it decides; versions that decide no month are left out.
 std::vector<MeetingRule> ApplicableRules(const std::vector<ScopedRule>& rules,
                                          const std::vector<int64_t>& ancestors,
                                          int category, absl::CivilDay from,

@@ -86,9 +86,12 @@ class SchedulingStore {
       const CallContext& call, const std::set<int64_t>& organization_ids);
 
   // Holidays.
+  // `days` and `working_days` in the order of the request's holidays and
+  // working_days.
   absl::Status SetHolidays(const CallContext& call,
                            const v1::SetHolidayCalendarRequest& request,
                            const std::vector<absl::CivilDay>& days,
+                           const std::vector<absl::CivilDay>& working_days,
                            v1::HolidayCalendar* out);
   absl::Status GetHolidays(const CallContext& call, int year, int version,
                            v1::HolidayCalendar* out);
