@@ -20,6 +20,7 @@
 #include "common/status_macros.h"
 #include "services/scheduling/proto_codec.h"
 #include "services/scheduling/store.h"
+#include "services/scheduling/vote_store.h"
 
 namespace chibo::scheduling {
 namespace {
@@ -191,6 +192,7 @@ absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
   std::vector<v1::Attendance> attendance;
   LoadAttendance(db, id, &attendance);
   for (auto& a : attendance) *out->add_attendance() = std::move(a);
+  LoadVote(db, id, out);
   out->set_attendance_rate(AttendanceRate(
       ToRuleAttendance({out->attendance().begin(), out->attendance().end()})));
 
@@ -407,6 +409,7 @@ absl::Status SchedulingStore::RecordMeeting(
           mark.setString(4, a.reason);
           mark.executeUpdate();
         }
+        WriteVote(db, id, record);
         sql::PreparedStatement& task = db.Prepare(
             "INSERT INTO tasks (meeting_id, cell_id, title, assignee, "
             "due_day, status, version, create_time, update_time) VALUES "

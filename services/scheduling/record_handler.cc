@@ -11,6 +11,7 @@
 #include "common/resource_name.h"
 #include "common/status_macros.h"
 #include "services/scheduling/proto_codec.h"
+#include "services/scheduling/record_vote.h"
 #include "services/scheduling/scheduling_service.h"
 
 namespace chibo::scheduling {
@@ -224,6 +225,11 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
                            FormatDate(held_day), " needs a mark; missing ",
                            absl::StrJoin(missing, ", ")));
         }
+        std::vector<VoteRule> vote_rules;
+        if (r.has_vote()) {
+          ASSIGN_OR_RETURN(vote_rules, store_->LoadVoteRules(call));
+        }
+        RETURN_IF_ERROR(ResolveVote(r, members, vote_rules, held_day, &record));
         if (!r.chair().empty()) {
           ASSIGN_OR_RETURN(record.chair_id,
                            CellMemberId(r.chair(), "record.chair", members,

@@ -269,6 +269,84 @@ std::vector<QuarterCompliance> QuarterlyCompliance(
     absl::CivilDay to);
 
 // ---------------------------------------------------------------------------
+// Votes on a resolution (biểu quyết nghị quyết).
+
+// The rule is versioned data (table vote_rules): a resolution passes when
+// votes for * threshold_denominator > threshold_numerator * denominator
+// ("more than half": 1/2, strictly).
+struct VoteRule {
+  int64_t id = 0;
+  int32_t version = 1;
+  std::string source;  // "Điều lệ Đảng, Điều 10"
+  absl::CivilDay effective_from;
+  absl::CivilDay effective_to = absl::CivilDay(9999, 12, 31);
+  int threshold_numerator = 1;
+  int threshold_denominator = 2;
+};
+
+// The rule in force on `day` (the latest effective_from, then the higher
+// version), or nullptr.
+const VoteRule* VoteRuleOn(const std::vector<VoteRule>& rules,
+                           absl::CivilDay day);
+
+enum class VoterStanding {
+  kFull,          // đảng viên chính thức
+  kProbationary,  // dự bị: attends and speaks, does not vote
+  kExempt,        // miễn / tạm miễn sinh hoạt (a full member)
+  kSuspended,     // đình chỉ sinh hoạt
+};
+
+enum class VoteChoice { kNone, kFor, kAgainst, kAbstain };
+
+// One member of the cell at the meeting, as the vote sees them.
+struct VoterFacts {
+  int64_t member_id = 0;
+  VoterStanding standing = VoterStanding::kFull;
+  AttendanceMark mark = AttendanceMark::kPresent;
+  bool temporary_transfer = false;  // sinh hoạt tạm thời nơi khác
+  bool reason_accepted = false;     // the chair accepted the absence reason
+  VoteChoice choice = VoteChoice::kNone;  // per-member ballots only
+};
+
+// Why a member is not in the denominator (checked in this order).
+enum class VoteExclusion {
+  kNone,
+  kProbationary,
+  kSuspended,
+  kTemporaryTransfer,
+  kExemptAbsent,          // exempt and not present (present: counted)
+  kAbsentReasonAccepted,  // absent all meeting, reason accepted by chair
+};
+
+VoteExclusion ExclusionOf(const VoterFacts& voter);
+
+struct VoteTally {
+  int votes_for = 0;
+  int votes_against = 0;
+  int abstentions = 0;
+};
+
+struct VoteOutcome {
+  int denominator = 0;
+  VoteTally tally;
+  bool passed = false;
+  int64_t rule_id = 0;
+  int32_t rule_version = 0;
+  std::string rule_source;
+  // Members left out of the denominator, by member id.
+  std::vector<std::pair<int64_t, VoteExclusion>> excluded;
+};
+
+// The outcome under `rule`. With `counts`, the tally is as given; without,
+// it comes from each voter's choice (per-member ballots). INVALID_ARGUMENT
+// (field "record.vote..."): negative counts; more votes than the
+// denominator; more votes than members of the denominator present; a
+// ballot from a member outside the denominator or not present.
+absl::StatusOr<VoteOutcome> DecideVote(const VoteRule& rule,
+                                       const std::vector<VoterFacts>& voters,
+                                       const std::optional<VoteTally>& counts);
+
+// ---------------------------------------------------------------------------
 // Absence ledger.
 
 struct AbsenceAlert {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -62,6 +63,10 @@ struct NewRecord {
   int32_t rule_version = 0;
   int min_minutes = 90;
   std::vector<int64_t> topic_ids;
+  // Every member's facts for a vote (standing, mark, temporary transfer,
+  // accepted reason, ballot), in attendance order; and the vote, if taken.
+  std::vector<VoterFacts> voter_facts;
+  std::optional<VoteOutcome> vote;
 };
 
 class SchedulingStore {
@@ -137,6 +142,9 @@ class SchedulingStore {
   // "Hướng dẫn 12-HD/BTCTW (06/7/2018), 2025-01-01..2025-10-27".
   absl::StatusOr<std::vector<std::string>> ComplianceRuleSets(
       const CallContext& call, absl::CivilDay from, absl::CivilDay to);
+
+  // Votes: every version of the vote rule (a handful of rows).
+  absl::StatusOr<std::vector<VoteRule>> LoadVoteRules(const CallContext& call);
 
   // Topics.
   absl::Status CreateTopic(const CallContext& call,
