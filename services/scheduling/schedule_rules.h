@@ -199,6 +199,24 @@ struct Postponement {
 absl::Status CheckPostponement(absl::CivilDay scheduled_day,
                                absl::CivilDay new_day, absl::CivilDay today);
 
+// Historical backfill: a postponement an integration system or a system
+// admin records after the fact, reported on `reported_day` (Vietnam). It
+// may be reported after the scheduled day (it then counts as reported
+// late) and its new day may be past; but it cannot be reported in the
+// future (INVALID_ARGUMENT, field "report_time") and the new day must be
+// after the scheduled day (INVALID_ARGUMENT, field "new_date").
+absl::Status CheckBackfilledPostponement(absl::CivilDay scheduled_day,
+                                         absl::CivilDay new_day,
+                                         absl::CivilDay reported_day,
+                                         absl::CivilDay today);
+
+// Reported after the day it was due ("báo hoãn muộn"): only a backfill can
+// be; compliance counts them.
+inline bool ReportedLate(absl::CivilDay scheduled_day,
+                         absl::CivilDay reported_day) {
+  return reported_day > scheduled_day;
+}
+
 // ---------------------------------------------------------------------------
 // Meeting records and compliance.
 

@@ -111,7 +111,9 @@ class SchedulingStore {
                         const v1::PostponeMeetingRequest& request,
                         int64_t cell_id, absl::CivilDay nominal_day,
                         absl::CivilDay scheduled_day, absl::CivilDay new_day,
-                        int new_start_minute, v1::Postponement* out);
+                        int new_start_minute,
+                        std::optional<absl::CivilDay> backfill_reported_day,
+                        v1::Postponement* out);
   // Of `cell_id`'s meetings with nominal days in [from, to], by nominal day.
   absl::StatusOr<std::map<absl::CivilDay, std::vector<StoredPostponement>>>
   LoadPostponements(const CallContext& call, int64_t cell_id,
