@@ -19,6 +19,7 @@
 #include "common/sql_time.h"
 #include "common/status_macros.h"
 #include "services/scheduling/proto_codec.h"
+#include "services/scheduling/record_update_store.h"
 #include "services/scheduling/store.h"
 #include "services/scheduling/vote_store.h"
 
@@ -197,6 +198,7 @@ absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
   LoadAttendance(db, id, &attendance);
   for (auto& a : attendance) *out->add_attendance() = std::move(a);
   LoadVote(db, id, out);
+  LoadRecordEtag(db, id, out);
   out->set_attendance_rate(AttendanceRate(
       ToRuleAttendance({out->attendance().begin(), out->attendance().end()})));
 
@@ -455,6 +457,11 @@ absl::Status SchedulingStore::RecordMeeting(
         AppendChange(db, call, {out->name(), "recorded", record.cell_id, out});
         return absl::OkStatus();
       });
+}
+
+absl::Status LoadMeetingRecord(DbConnection& db, int64_t id,
+                               v1::MeetingRecord* out) {
+  return LoadRecord(db, id, out);
 }
 
 absl::Status SchedulingStore::GetRecord(const CallContext& call, int64_t id,

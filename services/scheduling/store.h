@@ -125,6 +125,14 @@ class SchedulingStore {
                              const NewRecord& record, v1::MeetingRecord* out);
   absl::Status GetRecord(const CallContext& call, int64_t id,
                          v1::MeetingRecord* out);
+  // A correction (record_update_store.cc): the fields in `paths` from the
+  // request's record, attendance and vote from `record` (resolved by the
+  // handler), under the row's lock and etag.
+  absl::Status UpdateRecord(const CallContext& call,
+                            const v1::UpdateMeetingRecordRequest& request,
+                            int64_t id, const NewRecord& record,
+                            const std::set<std::string>& paths,
+                            v1::MeetingRecord* out);
   // Records of `cell_id` held (started) within [from, to].
   absl::StatusOr<std::vector<StoredRecord>> LoadRecords(const CallContext& call,
                                                         int64_t cell_id,
