@@ -229,7 +229,14 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
                                              static_cast<int>(held_day.year()),
                                              0, 10000, &applicable, &more));
           std::set<std::string> names;
-          for (const v1::Topic& topic : applicable) names.insert(topic.name());
+          for (const v1::Topic& topic : applicable) {
+            const std::vector<int> targets(topic.target_categories().begin(),
+                                           topic.target_categories().end());
+            if (topic.mandated() && !TopicTargetsCell(targets, cell.category)) {
+              continue;  // mandated for other categories of cells
+            }
+            names.insert(topic.name());
+          }
           for (int i = 0; i < r.topics_size(); ++i) {
             const std::string field = absl::StrCat("record.topics[", i, "]");
             ASSIGN_OR_RETURN(int64_t topic,

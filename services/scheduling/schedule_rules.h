@@ -365,6 +365,27 @@ absl::StatusOr<VoteOutcome> DecideVote(const VoteRule& rule,
                                        const std::optional<VoteTally>& counts);
 
 // ---------------------------------------------------------------------------
+// Annual plans.
+
+// Whether a mandated topic with `target_categories` (empty: the whole
+// subtree) applies to a cell of `cell_category` in the subtree.
+inline bool TopicTargetsCell(const std::vector<int>& target_categories,
+                             int cell_category) {
+  if (target_categories.empty()) return true;
+  for (int category : target_categories) {
+    if (category == cell_category) return true;
+  }
+  return false;
+}
+
+// held / planned, 0 when nothing is planned.
+inline double CompletionRate(int held, int planned) {
+  return planned <= 0
+             ? 0.0
+             : static_cast<double>(held) / static_cast<double>(planned);
+}
+
+// ---------------------------------------------------------------------------
 // Absence ledger.
 
 struct AbsenceAlert {
