@@ -48,4 +48,10 @@ google::protobuf::Timestamp SqlToTimestamp(const std::string& text) {
   return out;
 }
 
+std::string TimestampToSql(const google::protobuf::Timestamp& timestamp) {
+  const absl::Time time = absl::FromUnixSeconds(timestamp.seconds()) +
+                          absl::Nanoseconds(timestamp.nanos());
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", time, absl::UTCTimeZone());
+}
+
 }  // namespace chibo

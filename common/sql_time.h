@@ -12,6 +12,9 @@ namespace chibo {
 // it) -> Timestamp. Unparseable text gives the epoch.
 google::protobuf::Timestamp SqlToTimestamp(const std::string& text);
 
+// Timestamp -> "2026-11-22 07:50:01.123456" (UTC) for a DATETIME(6) column.
+std::string TimestampToSql(const google::protobuf::Timestamp& timestamp);
+
 }  // namespace chibo
 
 #endif  // CHIBO_COMMON_SQL_TIME_H_

@@ -18,6 +18,36 @@ namespace {
 constexpr int kMarginDays = 70;
 constexpr int kMaxListDays = 800;
 
+// A backfill's report day in Vietnam, or nullopt for a live report.
+absl::StatusOr<std::optional<absl::CivilDay>> BackfillReportedDay(
+    const CallContext& call, const v1::PostponeMeetingRequest& request) {
+  if (!request.backfill()) {
+    if (request.has_report_time()) {
+      return absl::InvalidArgumentError(
+          "report_time: set only with backfill (a live postponement is "
+          "reported now)");
+    }
+    return std::optional<absl::CivilDay>();
+  }
+  if (call.caller.role != "integration" && call.caller.role != "system_admin") {
+    return absl::PermissionDeniedError(
+        "backfill: only an integration system or a system admin records a "
+        "past postponement");
+  }
+  if (!request.has_report_time()) {
+    return absl::InvalidArgumentError(
+        "report_time: is required for a backfill (when the postponement was "
+        "really reported)");
+  }
+  const google::protobuf::Timestamp& t = request.report_time();
+  if (t.seconds() < 631152000 || t.nanos() < 0 || t.nanos() > 999999999) {
+    return absl::InvalidArgumentError(
+        "report_time: must be a valid time after 1990-01-01");
+  }
+  return std::optional<absl::CivilDay>(
+      absl::ToCivilDay(absl::FromUnixSeconds(t.seconds()), VietnamTimeZone()));
+}
+
 }  // namespace
 
 absl::Status ParsePeriod(absl::string_view start_text,
@@ -204,6 +234,8 @@ grpc::Status SchedulingServiceImpl::PostponeMeeting(
           ASSIGN_OR_RETURN(new_minute,
                            ParseTimeOfDay(request->new_time(), "new_time"));
         }
+        ASSIGN_OR_RETURN(std::optional<absl::CivilDay> backfill_reported_day,
+                         BackfillReportedDay(call, *request));
         ASSIGN_OR_RETURN(OrgInfo cell,
                          directory_->GetCell(call, cell_id, "cell"));
         ASSIGN_OR_RETURN(CellData data, LoadCell(call, cell, nominal, nominal));
@@ -219,9 +251,10 @@ grpc::Status SchedulingServiceImpl::PostponeMeeting(
               FormatDate(nominal),
               " under its rules (ListMeetings gives the nominal dates)"));
         }
-        return store_->Postpone(
-            call, *request, cell_id, nominal, occurrence->day, new_day,
-            new_minute.value_or(occurrence->start_minute), response);
+        return store_->Postpone(call, *request, cell_id, nominal,
+                                occurrence->day, new_day,
+                                new_minute.value_or(occurrence->start_minute),
+                                backfill_reported_day, response);
       });
 }
 

@@ -21,7 +21,9 @@
 #include "common/sql_time.h"
 #include "common/status_macros.h"
 #include "services/scheduling/proto_codec.h"
+#include "services/scheduling/record_update_store.h"
 #include "services/scheduling/store.h"
+#include "services/scheduling/vote_store.h"
 
 namespace chibo::scheduling {
 namespace {
@@ -58,6 +60,10 @@ void ReadPostponement(sql::ResultSet& row, v1::Postponement* out) {
   out->set_reason(row.getString("reason"));
   out->set_reported_by(row.getString("reported_by"));
   *out->mutable_report_time() = SqlToTimestamp(row.getString("report_time"));
+  const absl::CivilDay reported_day = absl::ToCivilDay(
+      absl::FromUnixSeconds(out->report_time().seconds()), VietnamTimeZone());
+  out->set_reported_late(
+      ReportedLate(DateIn(out->previous_date()), reported_day));
 }
 
 #define CHIBO_POSTPONEMENT_COLUMNS                              \
@@ -199,6 +205,8 @@ absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
   std::vector<v1::Attendance> attendance;
   LoadAttendance(db, id, &attendance);
   for (auto& a : attendance) *out->add_attendance() = std::move(a);
+  LoadVote(db, id, out);
+  LoadRecordEtag(db, id, out);
   out->set_attendance_rate(AttendanceRate(
       ToRuleAttendance({out->attendance().begin(), out->attendance().end()})));
 
@@ -256,7 +264,9 @@ std::optional<int64_t> RecordOf(DbConnection& db, int64_t cell_id,
 absl::Status SchedulingStore::Postpone(
     const CallContext& call, const v1::PostponeMeetingRequest& request,
     int64_t cell_id, absl::CivilDay nominal_day, absl::CivilDay scheduled_day,
-    absl::CivilDay new_day, int new_start_minute, v1::Postponement* out) {
+    absl::CivilDay new_day, int new_start_minute,
+    std::optional<absl::CivilDay> backfill_reported_day,
+    v1::Postponement* out) {
   return IdempotentWrite(
       *pool_, call, "postponing a meeting", request, out,
       [&](DbConnection& db) -> absl::Status {
@@ -270,11 +280,17 @@ absl::Status SchedulingStore::Postpone(
         }
         const absl::CivilDay due =
             earlier.empty() ? scheduled_day : DateIn(earlier.back().new_date());
-        RETURN_IF_ERROR(CheckPostponement(due, new_day, TodayInVietnam()));
+        if (backfill_reported_day) {
+          RETURN_IF_ERROR(CheckBackfilledPostponement(
+              due, new_day, *backfill_reported_day, TodayInVietnam()));
+        } else {
+          RETURN_IF_ERROR(CheckPostponement(due, new_day, TodayInVietnam()));
+        }
         sql::PreparedStatement& insert = db.Prepare(
             "INSERT INTO postponements (cell_id, nominal_day, sequence, "
             "previous_day, new_day, new_start_minute, reason, reported_by, "
-            "report_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))");
+            "report_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+            "COALESCE(?, UTC_TIMESTAMP(6)))");
         insert.setInt64(1, cell_id);
         insert.setString(2, FormatDate(nominal_day));
         insert.setInt(3, static_cast<int>(earlier.size()) + 1);
@@ -285,6 +301,11 @@ absl::Status SchedulingStore::Postpone(
         insert.setString(8, call.caller.on_behalf_of.empty()
                                 ? call.caller.subject
                                 : call.caller.on_behalf_of);
+        if (backfill_reported_day) {
+          insert.setString(9, TimestampToSql(request.report_time()));
+        } else {
+          insert.setNull(9, 0);
+        }
         insert.executeUpdate();
         sql::PreparedStatement& query =
             db.Prepare("SELECT " CHIBO_POSTPONEMENT_COLUMNS
@@ -434,6 +455,7 @@ absl::Status SchedulingStore::RecordMeeting(
           }
           mark.executeUpdate();
         }
+        WriteVote(db, id, record);
         sql::PreparedStatement& task = db.Prepare(
             "INSERT INTO tasks (meeting_id, cell_id, title, assignee, "
             "due_day, status, version, create_time, update_time) VALUES "
@@ -462,6 +484,11 @@ absl::Status SchedulingStore::RecordMeeting(
         AppendChange(db, call, {out->name(), "recorded", record.cell_id, out});
         return absl::OkStatus();
       });
+}
+
+absl::Status LoadMeetingRecord(DbConnection& db, int64_t id,
+                               v1::MeetingRecord* out) {
+  return LoadRecord(db, id, out);
 }
 
 absl::Status SchedulingStore::GetRecord(const CallContext& call, int64_t id,

@@ -1,6 +1,9 @@
 // Annual plans: topic registrations, mandated topics, plan completion.
 
 #include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/paging.h"
@@ -18,6 +21,34 @@ absl::Status CheckYear(int year, absl::string_view field) {
         absl::StrCat(field, ": must be 1990..2200"));
   }
   return absl::OkStatus();
+}
+
+// A mandated topic's target categories: known, listed once; none for a
+// cell's own topic.
+absl::Status CheckTargets(const v1::Topic& topic, bool mandated) {
+  std::set<int> seen;
+  for (int i = 0; i < topic.target_categories_size(); ++i) {
+    const std::string field = absl::StrCat("topic.target_categories[", i, "]");
+    const int category = topic.target_categories(i);
+    if (!mandated) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": only a committee's mandated topic names targets"));
+    }
+    if (category < 1 || category > 6) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": ", category,
+          " is not a cell category (the registry's CellCategory 1..6)"));
+    }
+    if (!seen.insert(category).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", category, " is listed twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<int> Targets(const v1::Topic& topic) {
+  return {topic.target_categories().begin(), topic.target_categories().end()};
 }
 
 int64_t TopicOrganization(const v1::Topic& topic) {
@@ -52,6 +83,7 @@ grpc::Status SchedulingServiceImpl::CreateTopic(
         RETURN_IF_ERROR(CheckText(topic.preparer(), "topic.preparer", 512));
         ASSIGN_OR_RETURN(OrgInfo org,
                          directory_->Get(call, org_id, "topic.organization"));
+        RETURN_IF_ERROR(CheckTargets(topic, !org.is_cell));
         return store_->CreateTopic(call, *request, org_id, !org.is_cell,
                                    response);
       });
@@ -82,6 +114,11 @@ grpc::Status SchedulingServiceImpl::ListTopics(
                                            cursor.after_id, limit, &topics,
                                            &more));
         for (v1::Topic& topic : topics) {
+          // A cell's plan: only the mandated topics that target it.
+          if (org.is_cell && topic.mandated() &&
+              !TopicTargetsCell(Targets(topic), org.category)) {
+            continue;
+          }
           *response->add_topics() = std::move(topic);
         }
         if (more) {
@@ -131,6 +168,10 @@ grpc::Status SchedulingServiceImpl::GetPlanCompletion(
           for (size_t i = 0; i < topics.size(); ++i) {
             const v1::Topic& topic = topics[i];
             if (above.count(TopicOrganization(topic)) == 0) continue;
+            if (topic.mandated() &&
+                !TopicTargetsCell(Targets(topic), cell.category)) {
+              continue;
+            }
             const bool done = held[topic_ids[i]].count(cell.id) > 0;
             plan->set_topics_planned(plan->topics_planned() + 1);
             if (done) plan->set_topics_held(plan->topics_held() + 1);
@@ -147,7 +188,10 @@ grpc::Status SchedulingServiceImpl::GetPlanCompletion(
           response->set_topics_held(response->topics_held() +
                                     plan->topics_held());
         }
-        for (auto& [id, m] : mandated) *response->add_mandated() = m;
+        for (auto& [id, m] : mandated) {
+          m.set_completion_rate(CompletionRate(m.cells_held(), m.cells()));
+          *response->add_mandated() = m;
+        }
         response->set_completion_rate(
             response->topics_planned() == 0
                 ? 0.0

@@ -5,7 +5,9 @@
 
 #include <memory>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/idempotency.h"
 #include "common/outbox.h"
 #include "common/resource_name.h"
@@ -25,7 +27,20 @@ void ReadTopic(sql::ResultSet& row, v1::Topic* out) {
   out->set_planned_month(row.getInt("planned_month"));
   out->set_preparer(row.getString("preparer"));
   out->set_mandated(row.getBoolean("mandated"));
+  if (!row.isNull("target_categories")) {
+    const std::string categories = row.getString("target_categories");
+    for (absl::string_view c : absl::StrSplit(categories, ',')) {
+      int category = 0;
+      if (absl::SimpleAtoi(c, &category)) out->add_target_categories(category);
+    }
+  }
 }
+
+// A topic's target categories, in the same statement as the topic.
+#define CHIBO_TOPIC_TARGETS                                     \
+  "(SELECT GROUP_CONCAT(c.category ORDER BY c.category) FROM "  \
+  "topic_target_categories c WHERE c.topic_id = topics.id) AS " \
+  "target_categories"
 
 }  // namespace
 
@@ -49,10 +64,20 @@ absl::Status SchedulingStore::CreateTopic(const CallContext& call,
         insert.setBoolean(6, mandated);
         insert.setString(7, call.caller.subject);
         insert.executeUpdate();
+        const int64_t id = LastInsertId(db);
+        sql::PreparedStatement& target = db.Prepare(
+            "INSERT INTO topic_target_categories (topic_id, category) VALUES "
+            "(?, ?)");
+        for (int category : t.target_categories()) {
+          target.setInt64(1, id);
+          target.setInt(2, category);
+          target.executeUpdate();
+        }
         sql::PreparedStatement& query = db.Prepare(
             "SELECT id, organization_id, year, title, planned_month, "
-            "preparer, mandated FROM topics WHERE id = ?");
-        query.setInt64(1, LastInsertId(db));
+            "preparer, mandated, " CHIBO_TOPIC_TARGETS
+            " FROM topics WHERE id = ?");
+        query.setInt64(1, id);
         std::unique_ptr<sql::ResultSet> row(query.executeQuery());
         row->next();
         ReadTopic(*row, out);
@@ -71,11 +96,11 @@ absl::Status SchedulingStore::ListTopics(
         // One statement for any number of organisations (ids as one JSON
         // array parameter).
         sql::PreparedStatement& query = db.Prepare(
-            "SELECT t.id, t.organization_id, t.year, t.title, "
-            "t.planned_month, t.preparer, t.mandated "
-            "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
-            "JOIN topics t ON t.organization_id = w.wanted "
-            "WHERE t.year = ? AND t.id > ? ORDER BY t.id");
+            "SELECT id, organization_id, year, title, planned_month, "
+            "preparer, mandated, " CHIBO_TOPIC_TARGETS
+            " FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w"
+            " JOIN topics ON topics.organization_id = w.wanted"
+            " WHERE year = ? AND id > ? ORDER BY id");
         std::map<int64_t, v1::Topic> by_id;
         if (!organization_ids.empty()) {
           query.setString(1, JsonIdArray(organization_ids));

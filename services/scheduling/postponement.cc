@@ -29,4 +29,22 @@ absl::Status CheckPostponement(absl::CivilDay scheduled_day,
   return absl::OkStatus();
 }
 
+absl::Status CheckBackfilledPostponement(absl::CivilDay scheduled_day,
+                                         absl::CivilDay new_day,
+                                         absl::CivilDay reported_day,
+                                         absl::CivilDay today) {
+  if (reported_day > today) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("report_time: ", internal::Iso(reported_day),
+                     " is in the future (today is ", internal::Iso(today),
+                     "); a backfill records what was reported"));
+  }
+  if (new_day <= scheduled_day) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "new_date: ", internal::Iso(new_day),
+        " must be after the scheduled day ", internal::Iso(scheduled_day)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace chibo::scheduling

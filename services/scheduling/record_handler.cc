@@ -11,6 +11,8 @@
 #include "common/resource_name.h"
 #include "common/status_macros.h"
 #include "services/scheduling/proto_codec.h"
+#include "services/scheduling/record_attendance.h"
+#include "services/scheduling/record_vote.h"
 #include "services/scheduling/scheduling_service.h"
 
 namespace chibo::scheduling {
@@ -184,49 +186,13 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
         // Attendance: every member of the cell that day, nobody else.
         ASSIGN_OR_RETURN(OrgDirectory::MemberMap members,
                          directory_->Members(call, record.cell_id, held_day));
-        std::set<int64_t> marked;
-        for (int i = 0; i < r.attendance_size(); ++i) {
-          const v1::Attendance& a = r.attendance(i);
-          const std::string field = absl::StrCat("record.attendance[", i, "]");
-          ASSIGN_OR_RETURN(int64_t id,
-                           CellMemberId(a.member(), field + ".member", members,
-                                        record.cell_id, held_day));
-          if (!marked.insert(id).second) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                field, ".member: ", a.member(), " is listed twice"));
-          }
-          if (a.mark() == v1::ATTENDANCE_MARK_UNSPECIFIED ||
-              !v1::AttendanceMark_IsValid(a.mark())) {
-            return absl::InvalidArgumentError(
-                absl::StrCat(field,
-                             ".mark: must be PRESENT, ABSENT_WITH_REASON, "
-                             "ABSENT_WITHOUT_REASON or EXEMPT"));
-          }
-          RETURN_IF_ERROR(CheckText(a.reason(), field + ".reason", 1000));
-          const bool counts = members[id].counts_in_attendance();
-          if (a.mark() == v1::ATTENDANCE_MARK_EXEMPT && counts) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                field, ".mark: ", a.member(),
-                " is not exempt from meetings on ", FormatDate(held_day)));
-          }
-          // An exempt member who stays away is simply exempt; one who comes
-          // counts as present.
-          v1::AttendanceMark mark = a.mark();
-          if (!counts && mark != v1::ATTENDANCE_MARK_PRESENT) {
-            mark = v1::ATTENDANCE_MARK_EXEMPT;
-          }
-          record.attendance.push_back({id, mark, a.reason()});
+        RETURN_IF_ERROR(ResolveAttendance(r, members, record.cell_id, held_day,
+                                          &record.attendance));
+        std::vector<VoteRule> vote_rules;
+        if (r.has_vote()) {
+          ASSIGN_OR_RETURN(vote_rules, store_->LoadVoteRules(call));
         }
-        std::vector<std::string> missing;
-        for (const auto& [id, member] : members) {
-          if (marked.count(id) == 0) missing.push_back(member.member());
-        }
-        if (!missing.empty()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("record.attendance: every member of the cell on ",
-                           FormatDate(held_day), " needs a mark; missing ",
-                           absl::StrJoin(missing, ", ")));
-        }
+        RETURN_IF_ERROR(ResolveVote(r, members, vote_rules, held_day, &record));
         if (!r.chair().empty()) {
           ASSIGN_OR_RETURN(record.chair_id,
                            CellMemberId(r.chair(), "record.chair", members,
@@ -266,7 +232,14 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
                                              static_cast<int>(held_day.year()),
                                              0, 10000, &applicable, &more));
           std::set<std::string> names;
-          for (const v1::Topic& topic : applicable) names.insert(topic.name());
+          for (const v1::Topic& topic : applicable) {
+            const std::vector<int> targets(topic.target_categories().begin(),
+                                           topic.target_categories().end());
+            if (topic.mandated() && !TopicTargetsCell(targets, cell.category)) {
+              continue;  // mandated for other categories of cells
+            }
+            names.insert(topic.name());
+          }
           for (int i = 0; i < r.topics_size(); ++i) {
             const std::string field = absl::StrCat("record.topics[", i, "]");
             ASSIGN_OR_RETURN(int64_t topic,

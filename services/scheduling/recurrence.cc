@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -102,15 +103,14 @@ std::string Ordinal(int nth) {
   }
 }
 
-// The version that decides `month` among `rules`, or null.
+// The version that holds `month`'s meeting among `rules`, or null.
 const MeetingRule* RuleForMonth(const std::vector<MeetingRule>& rules,
                                 absl::CivilMonth month) {
-  const MeetingRule* best = nullptr;
-  for (const MeetingRule& rule : rules) {
-    if (!internal::DecidesMonth(rule, month)) continue;
-    if (best == nullptr || internal::Supersedes(rule, *best)) best = &rule;
-  }
-  return best;
+  std::vector<internal::RankedRule> candidates;
+  candidates.reserve(rules.size());
+  for (const MeetingRule& rule : rules) candidates.push_back({&rule, 0});
+  const int winner = internal::WinnerForMonth(candidates, month);
+  return winner < 0 ? nullptr : candidates[winner].rule;
 }
 
 }  // namespace
@@ -145,10 +145,24 @@ std::optional<absl::CivilDay> NominalDay(const MeetingRule& rule, int year,
   return std::nullopt;
 }
 
-bool DecidesMonth(const MeetingRule& rule, absl::CivilMonth month) {
+std::optional<MonthDay> DayInMonth(const MeetingRule& rule,
+                                   absl::CivilMonth month) {
   std::optional<absl::CivilDay> nominal =
       NominalDay(rule, static_cast<int>(month.year()), month.month());
-  return nominal.has_value() && InEffect(rule, *nominal);
+  if (!nominal.has_value()) return std::nullopt;
+  if (InEffect(rule, *nominal)) return MonthDay{*nominal, false};
+  // The version's first month, its own day already past when it began:
+  // the month still gets its meeting, on the version's first day.
+  if (*nominal < rule.effective_from &&
+      absl::CivilMonth(rule.effective_from) == month &&
+      rule.effective_from <= rule.effective_to) {
+    return MonthDay{rule.effective_from, true};
+  }
+  return std::nullopt;
+}
+
+bool DecidesMonth(const MeetingRule& rule, absl::CivilMonth month) {
+  return DayInMonth(rule, month).has_value();
 }
 
 bool Supersedes(const MeetingRule& a, const MeetingRule& b) {
@@ -156,14 +170,100 @@ bool Supersedes(const MeetingRule& a, const MeetingRule& b) {
          std::tie(b.effective_from, b.version, b.id);
 }
 
+int WinnerForMonth(const std::vector<RankedRule>& candidates,
+                   absl::CivilMonth month) {
+  auto ranks_above = [](const RankedRule& a, const RankedRule& b) {
+    if (a.specificity != b.specificity) return a.specificity < b.specificity;
+    return Supersedes(*a.rule, *b.rule);
+  };
+  std::vector<std::optional<MonthDay>> days;
+  days.reserve(candidates.size());
+  for (const RankedRule& candidate : candidates) {
+    days.push_back(DayInMonth(*candidate.rule, month));
+  }
+  int best = -1;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (!days[i].has_value()) continue;
+    bool overruled = false;
+    for (size_t j = 0; j < candidates.size() && !overruled; ++j) {
+      overruled = j != i && days[j].has_value() &&
+                  ranks_above(candidates[j], candidates[i]) &&
+                  InEffect(*candidates[j].rule, days[i]->day);
+    }
+    if (overruled) continue;
+    if (best < 0 || days[i]->day < days[best]->day ||
+        (days[i]->day == days[best]->day &&
+         ranks_above(candidates[i], candidates[best]))) {
+      best = static_cast<int>(i);
+    }
+  }
+  return best;
+}
+
 }  // namespace internal
 
 bool WorkingCalendar::IsWorkingDay(absl::CivilDay day) const {
+  if (IsHoliday(day)) return false;
+  if (working_days_.count(day) > 0) return true;  // làm bù
   const absl::Weekday weekday = absl::GetWeekday(day);
-  if (weekday == absl::Weekday::saturday || weekday == absl::Weekday::sunday) {
-    return false;
+  return weekday != absl::Weekday::saturday && weekday != absl::Weekday::sunday;
+}
+
+absl::Status ValidateWorkingDays(const std::set<absl::CivilDay>& holidays,
+                                 const std::vector<absl::CivilDay>& working) {
+  std::set<absl::CivilDay> seen;
+  for (size_t i = 0; i < working.size(); ++i) {
+    const absl::CivilDay day = working[i];
+    const std::string field =
+        absl::StrCat("calendar.working_days[", i, "].date");
+    const absl::Weekday weekday = absl::GetWeekday(day);
+    if (weekday != absl::Weekday::saturday &&
+        weekday != absl::Weekday::sunday) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": ", internal::Iso(day), " is a ", WeekdayName(weekday),
+          ", already a working day; only a Saturday or Sunday "
+          "can be made one"));
+    }
+    if (holidays.count(day) > 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": ", internal::Iso(day), " is also listed as a holiday"));
+    }
+    if (!seen.insert(day).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", internal::Iso(day), " is listed twice"));
+    }
   }
-  return !IsHoliday(day);
+  return absl::OkStatus();
+}
+
+std::vector<std::string> RuleWarnings(const MeetingRule& rule) {
+  std::vector<std::string> warnings;
+  if (rule.pattern != DayPattern::kNthWeekday || rule.nth != 5) {
+    return warnings;
+  }
+  // Over the first year of the period (or the whole period if shorter).
+  const absl::CivilMonth first(rule.effective_from);
+  const absl::CivilMonth last =
+      std::min(absl::CivilMonth(rule.effective_to), first + 11);
+  int months = 0;
+  int without = 0;
+  for (absl::CivilMonth month = first; month <= last; ++month) {
+    ++months;
+    if (!internal::NominalDay(rule, static_cast<int>(month.year()),
+                              month.month())
+             .has_value()) {
+      ++without;
+    }
+  }
+  if (without > 0) {
+    warnings.push_back(absl::StrCat(
+        "rule.nth: the 5th ", WeekdayName(rule.weekday), " occurs in only ",
+        months - without, " of the first ", months,
+        " months; the others have no meeting from this rule (a less specific "
+        "rule applies there, if any); use -1 for the last ",
+        WeekdayName(rule.weekday), " of every month"));
+  }
+  return warnings;
 }
 
 absl::Status ValidateRule(const MeetingRule& rule) {
@@ -247,23 +347,27 @@ absl::Status ValidateRule(const MeetingRule& rule) {
 std::optional<Occurrence> OccurrenceInMonth(const MeetingRule& rule,
                                             const WorkingCalendar& calendar,
                                             int year, int month) {
-  std::optional<absl::CivilDay> nominal =
-      internal::NominalDay(rule, year, month);
-  if (!nominal.has_value() || !InEffect(rule, *nominal)) return std::nullopt;
+  if (month < 1 || month > 12) return std::nullopt;
+  std::optional<internal::MonthDay> nominal =
+      internal::DayInMonth(rule, absl::CivilMonth(year, month));
+  if (!nominal.has_value()) return std::nullopt;
   if (!IsKnownShift(rule.shift)) return std::nullopt;
   // The last working day always looks back: looking forward would leave the
-  // month it is the last working day of.
-  const int step = rule.pattern == DayPattern::kLastWorkingDay ||
-                           rule.shift == NonWorkingDayShift::kPreviousWorkingDay
-                       ? -1
-                       : 1;
-  absl::CivilDay day = *nominal;
+  // month it is the last working day of. A day clamped to the version's
+  // first day looks forward: looking back would date it before the version.
+  const int step =
+      !nominal->clamped &&
+              (rule.pattern == DayPattern::kLastWorkingDay ||
+               rule.shift == NonWorkingDayShift::kPreviousWorkingDay)
+          ? -1
+          : 1;
+  absl::CivilDay day = nominal->day;
   for (int i = 0; !calendar.IsWorkingDay(day); ++i) {
     if (i == kMaxShiftDays) return std::nullopt;
     day += step;
   }
   Occurrence occurrence;
-  occurrence.nominal_day = *nominal;
+  occurrence.nominal_day = nominal->day;
   occurrence.day = day;
   occurrence.start_minute = rule.start_minute;
   occurrence.min_minutes = rule.min_minutes;

@@ -79,7 +79,14 @@ grpc::Status SchedulingServiceImpl::CreateMeetingRule(
         ASSIGN_OR_RETURN(OrgInfo org,
                          directory_->Get(call, org_id, "rule.organization"));
         RETURN_IF_ERROR(CheckRuleTarget(rule, org));
-        return store_->CreateRule(call, *request, org_id, first, response);
+        RETURN_IF_ERROR(
+            store_->CreateRule(call, *request, org_id, first, response));
+        // Not stored: a function of the version, the same on a retry.
+        for (const std::string& warning : RuleWarnings(first)) {
+          response->add_warnings(
+              absl::StrCat("rule.versions[0].", warning.substr(5)));
+        }
+        return absl::OkStatus();
       });
 }
 
@@ -135,7 +142,11 @@ grpc::Status SchedulingServiceImpl::ReviseMeetingRule(
         ASSIGN_OR_RETURN(MeetingRule next,
                          RuleFromProto(request->version(), "version"));
         next.id = id;
-        return store_->ReviseRule(call, *request, id, next, response);
+        RETURN_IF_ERROR(store_->ReviseRule(call, *request, id, next, response));
+        for (const std::string& warning : RuleWarnings(next)) {
+          response->add_warnings(absl::StrCat("version.", warning.substr(5)));
+        }
+        return absl::OkStatus();
       });
 }
 
@@ -175,7 +186,29 @@ grpc::Status SchedulingServiceImpl::SetHolidayCalendar(
               CheckText(calendar.holidays(i).title(), field + ".title", 255));
           days.push_back(day);
         }
-        return store_->SetHolidays(call, *request, days, response);
+        if (calendar.working_days_size() > kMaxHolidays) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "calendar.working_days: at most ", kMaxHolidays, " days"));
+        }
+        std::vector<absl::CivilDay> working_days;
+        for (int i = 0; i < calendar.working_days_size(); ++i) {
+          const std::string field =
+              absl::StrCat("calendar.working_days[", i, "]");
+          ASSIGN_OR_RETURN(
+              absl::CivilDay day,
+              ParseDate(calendar.working_days(i).date(), field + ".date"));
+          if (day.year() != calendar.year()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(field, ".date: ", FormatDate(day), " is not in ",
+                             calendar.year()));
+          }
+          RETURN_IF_ERROR(CheckText(calendar.working_days(i).title(),
+                                    field + ".title", 255));
+          working_days.push_back(day);
+        }
+        RETURN_IF_ERROR(ValidateWorkingDays(seen, working_days));
+        return store_->SetHolidays(call, *request, days, working_days,
+                                   response);
       });
 }
 

@@ -70,17 +70,15 @@ std::vector<MeetingRule> ApplicableRules(const std::vector<ScopedRule>& rules,
   for (absl::CivilMonth month =
            absl::CivilMonth(from) - internal::kShiftReachMonths;
        month <= last; ++month) {
-    Candidate* best = nullptr;
+    std::vector<internal::RankedRule> ranked;
     std::vector<Candidate*> deciding;
     for (Candidate& candidate : candidates) {
       if (!internal::DecidesMonth(*candidate.rule, month)) continue;
       deciding.push_back(&candidate);
-      if (best == nullptr || candidate.specificity < best->specificity ||
-          (candidate.specificity == best->specificity &&
-           internal::Supersedes(*candidate.rule, *best->rule))) {
-        best = &candidate;
-      }
+      ranked.push_back({candidate.rule, candidate.specificity});
     }
+    const int winner = internal::WinnerForMonth(ranked, month);
+    Candidate* best = winner < 0 ? nullptr : deciding[winner];
     for (Candidate* candidate : deciding) {
       if (candidate == best) {
         candidate->chosen.push_back(month);

@@ -148,6 +148,17 @@ absl::Status LoadCalendar(DbConnection& db, int year, int version,
     holiday->set_date(day->getString("day"));
     holiday->set_title(day->getString("title"));
   }
+  sql::PreparedStatement& worked = db.Prepare(
+      "SELECT day, title FROM holiday_working_days WHERE year = ? AND "
+      "version = ? ORDER BY day");
+  worked.setInt(1, year);
+  worked.setInt(2, out->version());
+  std::unique_ptr<sql::ResultSet> work(worked.executeQuery());
+  while (work->next()) {
+    v1::Holiday* day_worked = out->add_working_days();
+    day_worked->set_date(work->getString("day"));
+    day_worked->set_title(work->getString("title"));
+  }
   return absl::OkStatus();
 }
 
@@ -298,7 +309,8 @@ absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
 
 absl::Status SchedulingStore::SetHolidays(
     const CallContext& call, const v1::SetHolidayCalendarRequest& request,
-    const std::vector<absl::CivilDay>& days, v1::HolidayCalendar* out) {
+    const std::vector<absl::CivilDay>& days,
+    const std::vector<absl::CivilDay>& working_days, v1::HolidayCalendar* out) {
   const int year = request.calendar().year();
   return IdempotentWrite(
       *pool_, call, "setting a holiday calendar", request, out,
@@ -329,6 +341,16 @@ absl::Status SchedulingStore::SetHolidays(
           day.setString(4, request.calendar().holidays(i).title());
           day.executeUpdate();
         }
+        sql::PreparedStatement& worked = db.Prepare(
+            "INSERT INTO holiday_working_days (year, version, day, title) "
+            "VALUES (?, ?, ?, ?)");
+        for (size_t i = 0; i < working_days.size(); ++i) {
+          worked.setInt(1, year);
+          worked.setInt(2, version);
+          worked.setString(3, FormatDate(working_days[i]));
+          worked.setString(4, request.calendar().working_days(i).title());
+          worked.executeUpdate();
+        }
         RETURN_IF_ERROR(LoadCalendar(db, year, version, out));
         AppendChange(db, call,
                      {absl::StrCat("holidayCalendars/", year), "set", 0, out});
@@ -348,6 +370,7 @@ absl::StatusOr<LoadedHolidays> SchedulingStore::LoadHolidays(
     const CallContext& call, int first_year, int last_year) {
   LoadedHolidays loaded;
   std::set<absl::CivilDay> days;
+  std::set<absl::CivilDay> working_days;
   RETURN_IF_ERROR(WithConnection(
       *pool_, call.deadline, "loading holidays", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
@@ -365,10 +388,13 @@ absl::StatusOr<LoadedHolidays> SchedulingStore::LoadHolidays(
           for (const v1::Holiday& holiday : calendar.holidays()) {
             days.insert(DateIn(holiday.date()));
           }
+          for (const v1::Holiday& worked : calendar.working_days()) {
+            working_days.insert(DateIn(worked.date()));
+          }
         }
         return absl::OkStatus();
       }));
-  loaded.calendar = WorkingCalendar(std::move(days));
+  loaded.calendar = WorkingCalendar(std::move(days), std::move(working_days));
   return loaded;
 }
 

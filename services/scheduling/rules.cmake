@@ -7,6 +7,7 @@ add_library(chibo_scheduling_rules STATIC
   ${CMAKE_CURRENT_LIST_DIR}/ical.cc
   ${CMAKE_CURRENT_LIST_DIR}/postponement.cc
   ${CMAKE_CURRENT_LIST_DIR}/recurrence.cc
+  ${CMAKE_CURRENT_LIST_DIR}/resolution_vote.cc
   ${CMAKE_CURRENT_LIST_DIR}/rule_selection.cc)
 chibo_target_defaults(chibo_scheduling_rules)
 target_link_libraries(chibo_scheduling_rules PUBLIC

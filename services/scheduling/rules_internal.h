@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
@@ -34,14 +35,41 @@ inline absl::CivilDay AccountingDay(const HeldMeeting& meeting) {
 std::optional<absl::CivilDay> NominalDay(const MeetingRule& rule, int year,
                                          int month);
 
-// True when the rule's nominal day in `month` lies in its effective period:
-// the rule decides that month's meeting (if it wins).
+// The day a version claims in `month`: its pattern's day when that lies in
+// its period; in the version's first month, when the pattern's day falls
+// before effective_from, effective_from itself (`clamped`: the shift then
+// always looks forward, never back before the version began); else nullopt.
+struct MonthDay {
+  absl::CivilDay day;
+  bool clamped = false;
+};
+std::optional<MonthDay> DayInMonth(const MeetingRule& rule,
+                                   absl::CivilMonth month);
+
+// True when the version claims a day in `month` (DayInMonth): it may hold
+// that month's meeting (if it wins).
 bool DecidesMonth(const MeetingRule& rule, absl::CivilMonth month);
 
-// Between two versions that both decide a month: true when `a` wins over
-// `b` (the later effective_from, then the higher version, then the higher
-// id).
+// Between two versions of equal specificity: true when `a` ranks above `b`
+// (the later effective_from, then the higher version, then the higher id).
 bool Supersedes(const MeetingRule& a, const MeetingRule& b);
+
+// A candidate for a month's meeting; lower specificity ranks higher (see
+// ApplicableRules), then Supersedes.
+struct RankedRule {
+  const MeetingRule* rule = nullptr;
+  int specificity = 0;
+};
+
+// Which candidate holds `month`'s one regular meeting, or -1. Among the
+// candidates that claim a day that month, one is overruled when a
+// higher-ranked claimant is in force on its day (a revision, or a more
+// specific rule, replaces a meeting only from its own effective_from on);
+// of the rest, the earliest day wins (then the higher rank). So a revision
+// never changes a meeting dated before its effective_from, and a month where
+// a rule changes keeps exactly one meeting.
+int WinnerForMonth(const std::vector<RankedRule>& candidates,
+                   absl::CivilMonth month);
 
 // A working-day shift of up to 31 days can move a month's meeting into the
 // month after next (Jan 31 -> Mar 3) or the one before last (Mar 1 ->

@@ -24,18 +24,29 @@ namespace chibo::scheduling {
 
 // Saturdays and Sundays are not working days; nor are the holidays, which
 // are data (a calendar per year, lunar holidays such as Tết entered as
-// their solar dates).
+// their solar dates). When a holiday is bridged, a Saturday or Sunday is
+// worked instead (làm bù): such working days are data too, and a working
+// day for every rule and shift.
 class WorkingCalendar {
  public:
   WorkingCalendar() = default;
-  explicit WorkingCalendar(std::set<absl::CivilDay> holidays)
-      : holidays_(std::move(holidays)) {}
+  explicit WorkingCalendar(std::set<absl::CivilDay> holidays,
+                           std::set<absl::CivilDay> working_days = {})
+      : holidays_(std::move(holidays)),
+        working_days_(std::move(working_days)) {}
   bool IsHoliday(absl::CivilDay day) const { return holidays_.count(day) > 0; }
   bool IsWorkingDay(absl::CivilDay day) const;
 
  private:
   std::set<absl::CivilDay> holidays_;
+  std::set<absl::CivilDay> working_days_;  // weekend days worked (làm bù)
 };
+
+// A calendar's working weekend days: INVALID_ARGUMENT naming
+// "calendar.working_days[i].date" for a Monday..Friday (already a working
+// day), a day also listed as a holiday, or a day listed twice.
+absl::Status ValidateWorkingDays(const std::set<absl::CivilDay>& holidays,
+                                 const std::vector<absl::CivilDay>& working);
 
 // ---------------------------------------------------------------------------
 // Meeting-day rules (versioned data).
@@ -74,6 +85,12 @@ struct MeetingRule {
 // such weekday, or effective_to before effective_from).
 absl::Status ValidateRule(const MeetingRule& rule);
 
+// Warnings for a valid rule that yields no meeting in some months: an nth
+// weekday of 5 (a month with four such weekdays has none; the month is
+// skipped, and a less specific rule holds it if there is one). Empty when
+// the rule yields a day every month.
+std::vector<std::string> RuleWarnings(const MeetingRule& rule);
+
 // One expected meeting.
 struct Occurrence {
   absl::CivilDay nominal_day;  // the rule's day before the working-day shift
@@ -90,6 +107,10 @@ struct Occurrence {
 // of the previous month) and stays bounded (at most 31 days of search).
 // Also nullopt when the nominal day lies outside the rule's effective period,
 // when no working day lies within 31 days, or for a malformed rule.
+// One exception, the version's first month: when its own day there falls
+// before effective_from (v2 "day 10" from the 15th), the nominal day is
+// effective_from itself, and the shift then always looks forward, so the
+// meeting is never dated before the version began.
 // kLastWorkingDay: the nominal day is the month's last calendar day (so an
 // occurrence keeps its identity if the holiday calendar changes) and the
 // search always goes back, whatever `shift` says.
@@ -102,12 +123,19 @@ std::optional<Occurrence> OccurrenceInMonth(const MeetingRule& rule,
 // occurrence per month from the version effective on the month's nominal
 // day, sorted by day. Occurrences whose shifted day falls outside [from,
 // to] are dropped.
-// A version "is effective on the month's nominal day" when its own nominal
-// day that month lies in its own period; if several are, the latest
-// effective_from wins (then the higher version, then the higher id); if
-// none is (v1 "day 20" until the 15th, v2 "day 10" from the 16th), that
-// month has no occurrence. Meetings of the months just outside [from, to]
-// that a shift moves inside are included.
+// A version "claims" a month when its nominal day there (as
+// OccurrenceInMonth gives it, first-month clamp included) lies in its own
+// period. A claim is overruled when a later version (the later
+// effective_from, then the higher version, then the higher id) that also
+// claims the month is in force on the claimed day. Of the claims left, the
+// earliest day holds the month's one meeting. So each month has exactly one
+// regular meeting, from the version in force on its nominal day, and a
+// revision never changes a meeting dated before its effective_from:
+//  - v1 "day 1" until 2 Dec, v2 "day 31" from 3 Dec: 1 Dec (v1);
+//  - v1 "day 20" until the 15th, v2 "day 10" from the 16th: the 16th (v2);
+//  - v1 "day 10" until the 15th, v2 "day 20" from the 16th: the 10th (v1).
+// Meetings of the months just outside [from, to] that a shift moves inside
+// are included.
 std::vector<Occurrence> ExpandSchedule(const std::vector<MeetingRule>& rules,
                                        const WorkingCalendar& calendar,
                                        absl::CivilDay from, absl::CivilDay to);
@@ -134,12 +162,14 @@ struct ScopedRule {
 // category or outside the ancestry are dropped. Within the winning scope all
 // versions are returned (their periods decide per month); a month with no
 // version in the winning scope falls back to the next scope.
-// A scope "covers" a month when one of its versions has its nominal day that
-// month inside its period (so a "5th Friday" rule falls back in months
-// without one). The result, most specific first, is ready for
-// ExpandSchedule over the same [from, to]: a version is returned as is when
-// it decides every month it could, otherwise as copies trimmed to the runs
-// of months it decides; versions that decide no month are left out.
+// A scope "covers" a month when one of its versions claims it (see
+// ExpandSchedule; so a "5th Friday" rule falls back in months without
+// one). A more specific rule overrules a claim only when it is in force on
+// the claimed day: a cell's own rule from the 15th leaves the committee's
+// meeting on the 1st of that month as it was. The result, most specific first,
+// is ready for ExpandSchedule over the same [from, to]: a version is returned
+// as is when it decides every month it could, otherwise as copies trimmed to
+// the runs of months it decides; versions that decide no month are left out.
 std::vector<MeetingRule> ApplicableRules(const std::vector<ScopedRule>& rules,
                                          const std::vector<int64_t>& ancestors,
                                          int category, absl::CivilDay from,
@@ -168,6 +198,24 @@ struct Postponement {
 //  - postponing again is allowed, each time from the latest new day.
 absl::Status CheckPostponement(absl::CivilDay scheduled_day,
                                absl::CivilDay new_day, absl::CivilDay today);
+
+// Historical backfill: a postponement an integration system or a system
+// admin records after the fact, reported on `reported_day` (Vietnam). It
+// may be reported after the scheduled day (it then counts as reported
+// late) and its new day may be past; but it cannot be reported in the
+// future (INVALID_ARGUMENT, field "report_time") and the new day must be
+// after the scheduled day (INVALID_ARGUMENT, field "new_date").
+absl::Status CheckBackfilledPostponement(absl::CivilDay scheduled_day,
+                                         absl::CivilDay new_day,
+                                         absl::CivilDay reported_day,
+                                         absl::CivilDay today);
+
+// Reported after the day it was due ("báo hoãn muộn"): only a backfill can
+// be; compliance counts them.
+inline bool ReportedLate(absl::CivilDay scheduled_day,
+                         absl::CivilDay reported_day) {
+  return reported_day > scheduled_day;
+}
 
 // ---------------------------------------------------------------------------
 // Meeting records and compliance.
@@ -237,6 +285,105 @@ std::vector<MonthCompliance> MonthlyCompliance(
 std::vector<QuarterCompliance> QuarterlyCompliance(
     const std::vector<HeldMeeting>& records, absl::CivilDay from,
     absl::CivilDay to);
+
+// ---------------------------------------------------------------------------
+// Votes on a resolution (biểu quyết nghị quyết).
+
+// The rule is versioned data (table vote_rules): a resolution passes when
+// votes for * threshold_denominator > threshold_numerator * denominator
+// ("more than half": 1/2, strictly).
+struct VoteRule {
+  int64_t id = 0;
+  int32_t version = 1;
+  std::string source;  // "Điều lệ Đảng, Điều 10"
+  absl::CivilDay effective_from;
+  absl::CivilDay effective_to = absl::CivilDay(9999, 12, 31);
+  int threshold_numerator = 1;
+  int threshold_denominator = 2;
+};
+
+// The rule in force on `day` (the latest effective_from, then the higher
+// version), or nullptr.
+const VoteRule* VoteRuleOn(const std::vector<VoteRule>& rules,
+                           absl::CivilDay day);
+
+enum class VoterStanding {
+  kFull,          // đảng viên chính thức
+  kProbationary,  // dự bị: attends and speaks, does not vote
+  kExempt,        // miễn / tạm miễn sinh hoạt (a full member)
+  kSuspended,     // đình chỉ sinh hoạt
+};
+
+enum class VoteChoice { kNone, kFor, kAgainst, kAbstain };
+
+// One member of the cell at the meeting, as the vote sees them.
+struct VoterFacts {
+  int64_t member_id = 0;
+  VoterStanding standing = VoterStanding::kFull;
+  AttendanceMark mark = AttendanceMark::kPresent;
+  bool temporary_transfer = false;  // sinh hoạt tạm thời nơi khác
+  bool reason_accepted = false;     // the chair accepted the absence reason
+  VoteChoice choice = VoteChoice::kNone;  // per-member ballots only
+};
+
+// Why a member is not in the denominator (checked in this order).
+enum class VoteExclusion {
+  kNone,
+  kProbationary,
+  kSuspended,
+  kTemporaryTransfer,
+  kExemptAbsent,          // exempt and not present (present: counted)
+  kAbsentReasonAccepted,  // absent all meeting, reason accepted by chair
+};
+
+VoteExclusion ExclusionOf(const VoterFacts& voter);
+
+struct VoteTally {
+  int votes_for = 0;
+  int votes_against = 0;
+  int abstentions = 0;
+};
+
+struct VoteOutcome {
+  int denominator = 0;
+  VoteTally tally;
+  bool passed = false;
+  int64_t rule_id = 0;
+  int32_t rule_version = 0;
+  std::string rule_source;
+  // Members left out of the denominator, by member id.
+  std::vector<std::pair<int64_t, VoteExclusion>> excluded;
+};
+
+// The outcome under `rule`. With `counts`, the tally is as given; without,
+// it comes from each voter's choice (per-member ballots). INVALID_ARGUMENT
+// (field "record.vote..."): negative counts; more votes than the
+// denominator; more votes than members of the denominator present; a
+// ballot from a member outside the denominator or not present.
+absl::StatusOr<VoteOutcome> DecideVote(const VoteRule& rule,
+                                       const std::vector<VoterFacts>& voters,
+                                       const std::optional<VoteTally>& counts);
+
+// ---------------------------------------------------------------------------
+// Annual plans.
+
+// Whether a mandated topic with `target_categories` (empty: the whole
+// subtree) applies to a cell of `cell_category` in the subtree.
+inline bool TopicTargetsCell(const std::vector<int>& target_categories,
+                             int cell_category) {
+  if (target_categories.empty()) return true;
+  for (int category : target_categories) {
+    if (category == cell_category) return true;
+  }
+  return false;
+}
+
+// held / planned, 0 when nothing is planned.
+inline double CompletionRate(int held, int planned) {
+  return planned <= 0
+             ? 0.0
+             : static_cast<double>(held) / static_cast<double>(planned);
+}
 
 // ---------------------------------------------------------------------------
 // Absence ledger.

@@ -169,6 +169,12 @@ v1::CellCompliance CellComplianceOf(const CellData& data,
     if (meeting.postponements_size() > 0) {
       out.set_meetings_postponed(out.meetings_postponed() + 1);
     }
+    for (const v1::Postponement& p : meeting.postponements()) {
+      if (p.reported_late()) {
+        out.set_postponements_reported_late(out.postponements_reported_late() +
+                                            1);
+      }
+    }
   }
 
   int present = 0;

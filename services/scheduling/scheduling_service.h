@@ -50,6 +50,10 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   grpc::Status RecordMeeting(grpc::ServerContext* context,
                              const v1::RecordMeetingRequest* request,
                              v1::MeetingRecord* response) override;
+  grpc::Status UpdateMeetingRecord(
+      grpc::ServerContext* context,
+      const v1::UpdateMeetingRecordRequest* request,
+      v1::MeetingRecord* response) override;
   grpc::Status GetMeetingRecord(grpc::ServerContext* context,
                                 const v1::GetMeetingRecordRequest* request,
                                 v1::MeetingRecord* response) override;

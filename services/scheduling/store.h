@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -69,6 +70,10 @@ struct NewRecord {
   int32_t rule_version = 0;
   int min_minutes = 90;
   std::vector<int64_t> topic_ids;
+  // Every member's facts for a vote (standing, mark, temporary transfer,
+  // accepted reason, ballot), in attendance order; and the vote, if taken.
+  std::vector<VoterFacts> voter_facts;
+  std::optional<VoteOutcome> vote;
 };
 
 class SchedulingStore {
@@ -94,9 +99,12 @@ class SchedulingStore {
       const CallContext& call, const std::set<int64_t>& organization_ids);
 
   // Holidays.
+  // `days` and `working_days` in the order of the request's holidays and
+  // working_days.
   absl::Status SetHolidays(const CallContext& call,
                            const v1::SetHolidayCalendarRequest& request,
                            const std::vector<absl::CivilDay>& days,
+                           const std::vector<absl::CivilDay>& working_days,
                            v1::HolidayCalendar* out);
   absl::Status GetHolidays(const CallContext& call, int year, int version,
                            v1::HolidayCalendar* out);
@@ -111,7 +119,9 @@ class SchedulingStore {
                         const v1::PostponeMeetingRequest& request,
                         int64_t cell_id, absl::CivilDay nominal_day,
                         absl::CivilDay scheduled_day, absl::CivilDay new_day,
-                        int new_start_minute, v1::Postponement* out);
+                        int new_start_minute,
+                        std::optional<absl::CivilDay> backfill_reported_day,
+                        v1::Postponement* out);
   // Of `cell_id`'s meetings with nominal days in [from, to], by nominal day.
   absl::StatusOr<PostponementsByDay> LoadPostponements(const CallContext& call,
                                                        int64_t cell_id,
@@ -129,6 +139,14 @@ class SchedulingStore {
                              const NewRecord& record, v1::MeetingRecord* out);
   absl::Status GetRecord(const CallContext& call, int64_t id,
                          v1::MeetingRecord* out);
+  // A correction (record_update_store.cc): the fields in `paths` from the
+  // request's record, attendance and vote from `record` (resolved by the
+  // handler), under the row's lock and etag.
+  absl::Status UpdateRecord(const CallContext& call,
+                            const v1::UpdateMeetingRecordRequest& request,
+                            int64_t id, const NewRecord& record,
+                            const std::set<std::string>& paths,
+                            v1::MeetingRecord* out);
   // Records of `cell_id` held (started) within [from, to].
   absl::StatusOr<std::vector<StoredRecord>> LoadRecords(const CallContext& call,
                                                         int64_t cell_id,
@@ -153,6 +171,9 @@ class SchedulingStore {
   // "Hướng dẫn 12-HD/BTCTW (06/7/2018), 2025-01-01..2025-10-27".
   absl::StatusOr<std::vector<std::string>> ComplianceRuleSets(
       const CallContext& call, absl::CivilDay from, absl::CivilDay to);
+
+  // Votes: every version of the vote rule (a handful of rows).
+  absl::StatusOr<std::vector<VoteRule>> LoadVoteRules(const CallContext& call);
 
   // Topics.
   absl::Status CreateTopic(const CallContext& call,

@@ -194,5 +194,27 @@ TEST(StateOfTest, OtherOccurrencesPostponementsAreIgnored) {
   EXPECT_EQ(StateOf(o, p, {}, D(2025, 3, 4)), OccurrenceState::kUpcoming);
 }
 
+// Historical backfill: reported after the day is allowed (late), a past
+// new day too; a report in the future or a new day not after the due day
+// is not.
+TEST(BackfilledPostponementTest, LateReportsAndPastDaysAreHistory) {
+  const absl::CivilDay today = D(2026, 12, 2);
+  EXPECT_TRUE(CheckBackfilledPostponement(D(2023, 6, 5), D(2023, 6, 22),
+                                          D(2023, 6, 20), today)
+                  .ok());
+  EXPECT_TRUE(ReportedLate(D(2023, 6, 5), D(2023, 6, 20)));
+  EXPECT_FALSE(ReportedLate(D(2023, 6, 5), D(2023, 6, 5)));  // on the day
+  absl::Status future = CheckBackfilledPostponement(
+      D(2023, 6, 5), D(2023, 6, 22), D(2026, 12, 3), today);
+  EXPECT_EQ(future.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(future.message(), HasSubstr("report_time: 2026-12-03"));
+  absl::Status same_day = CheckBackfilledPostponement(
+      D(2023, 6, 5), D(2023, 6, 5), D(2023, 6, 1), today);
+  EXPECT_THAT(same_day.message(), HasSubstr("new_date: 2023-06-05"));
+  // The live rule refuses the same history.
+  EXPECT_EQ(CheckPostponement(D(2023, 6, 5), D(2023, 6, 22), today).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace chibo::scheduling

@@ -218,7 +218,8 @@ TEST(ValidateRuleTest, FifthThursdayOnlyInLeapFebruary) {
 }
 
 TEST(ValidateRuleTest, RejectsAPeriodWithoutTheNominalDay) {
-  MeetingRule rule = DayOfMonthRule(1, kNext);
+  // Day 25 in a period of 10..20 March: past its end.
+  MeetingRule rule = DayOfMonthRule(25, kNext);
   rule.effective_from = D(2025, 3, 10);
   rule.effective_to = D(2025, 3, 20);
   absl::Status status = ValidateRule(rule);
@@ -238,8 +239,14 @@ TEST(ValidateRuleTest, RejectsAPeriodWithoutTheNominalDay) {
   rule = DayOfMonthRule(15, kNext);
   rule.effective_from = rule.effective_to = D(2025, 6, 15);
   EXPECT_TRUE(ValidateRule(rule).ok());
-  rule.effective_from = rule.effective_to = D(2025, 6, 16);
+  rule.effective_from = rule.effective_to = D(2025, 6, 14);
   EXPECT_FALSE(ValidateRule(rule).ok());
+  // Day 1 in a period of 10..20 March: the version's first month holds its
+  // meeting on the first day (see ExpandSchedule), so it yields a date.
+  rule = DayOfMonthRule(1, kNext);
+  rule.effective_from = D(2025, 3, 10);
+  rule.effective_to = D(2025, 3, 20);
+  EXPECT_TRUE(ValidateRule(rule).ok());
 
   // The last working day's nominal day is the month's last day.
   rule = LastWorkingDayRule();
@@ -670,22 +677,27 @@ TEST(ExpandScheduleTest, RuleChangeMidYearNamesTheRightVersion) {
 
 TEST(ExpandScheduleTest, RuleChangeInsideAMonthFollowsTheNominalDay) {
   // v1 (day 20) until 15 Mar, v2 (day 10) from 16 Mar: in March neither
-  // version's own day is in its period, so March has no meeting.
+  // version's own day is in its period; v2's first month holds its meeting
+  // on v2's first day (Sunday 16 March, shifted to Monday 17).
   MeetingRule v1 = DayOfMonthRule(20, kNext, 3, 1);
   v1.effective_to = D(2025, 3, 15);
   MeetingRule v2 = DayOfMonthRule(10, kNext, 3, 2);
   v2.effective_from = D(2025, 3, 16);
-  EXPECT_EQ(Days(ExpandSchedule({v1, v2}, WorkingCalendar(), D(2025, 2, 1),
-                                D(2025, 4, 30))),
-            (std::vector<absl::CivilDay>{D(2025, 2, 20), D(2025, 4, 10)}));
-  // v1 (day 10) until 15 Mar, v2 (day 20) from 16 Mar: both in March.
+  const std::vector<Occurrence> march = ExpandSchedule(
+      {v1, v2}, WorkingCalendar(), D(2025, 2, 1), D(2025, 4, 30));
+  EXPECT_EQ(Days(march), (std::vector<absl::CivilDay>{
+                             D(2025, 2, 20), D(2025, 3, 17), D(2025, 4, 10)}));
+  EXPECT_EQ(march[1].nominal_day, D(2025, 3, 16));
+  EXPECT_EQ(march[1].rule_version, 2);
+  // v1 (day 10) until 15 Mar, v2 (day 20) from 16 Mar: both in March; the
+  // 10th was held under v1 before v2 began, so it stays the month's one.
   v1.day_of_month = 10;
   v2.day_of_month = 20;
   const std::vector<Occurrence> both = ExpandSchedule(
       {v1, v2}, WorkingCalendar(), D(2025, 3, 1), D(2025, 3, 31));
-  ASSERT_EQ(both.size(), 1u);  // one per month: the later version wins
-  EXPECT_EQ(both[0].day, D(2025, 3, 20));
-  EXPECT_EQ(both[0].rule_version, 2);
+  ASSERT_EQ(both.size(), 1u);
+  EXPECT_EQ(both[0].day, D(2025, 3, 10));
+  EXPECT_EQ(both[0].rule_version, 1);
 }
 
 TEST(ExpandScheduleTest, FifthWeekdayMonthsOnly) {

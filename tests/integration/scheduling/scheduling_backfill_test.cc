@@ -1,0 +1,145 @@
+// Historical backfill: a 2023 year of postponements and records loaded
+// after the fact, as an integration system (here insecure-dev: a system
+// admin) does; the live rule for everyone else stays.
+
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "common/dates.h"
+#include "tests/integration/scheduling/scheduling_fixture.h"
+
+namespace chibo::scheduling {
+namespace {
+
+class BackfillTest : public SchedulingTest {
+ protected:
+  // "2023-06-20 09:30" Vietnam time.
+  static google::protobuf::Timestamp At(int month, int day) {
+    const absl::Time t = absl::FromCivil(
+        absl::CivilMinute(2023, month, day, 9, 30), VietnamTimeZone());
+    google::protobuf::Timestamp out;
+    out.set_seconds(absl::ToUnixSeconds(t));
+    return out;
+  }
+
+  grpc::Status Backfill(const std::string& cell, const std::string& nominal,
+                        const std::string& new_date, int reported_month,
+                        int reported_day, v1::Postponement* out,
+                        const std::string& request_id = "") {
+    v1::PostponeMeetingRequest request;
+    request.set_cell(cell);
+    request.set_nominal_date(nominal);
+    request.set_new_date(new_date);
+    request.set_reason("Trùng lịch hội nghị của tỉnh");
+    request.set_backfill(true);
+    *request.mutable_report_time() = At(reported_month, reported_day);
+    request.set_request_id(request_id);
+    return stub().PostponeMeeting(Context().get(), request, out);
+  }
+};
+
+TEST_F(BackfillTest, A2023YearLoadedAfterTheFact) {
+  Tree tree = MakeTree(3);
+  MakeDayRule(tree.cell, 5, "2023-01-01", v1::RULE_TARGET_CELL);
+  const std::vector<v1::Meeting> year =
+      Meetings(tree.cell, "2023-01-01", "2023-12-31");
+  ASSERT_EQ(year.size(), 12u);
+
+  // March: reported in time (2 March, due 6 March), held on the 15th.
+  v1::Postponement march;
+  grpc::Status status = Backfill(tree.cell, "2023-03-05", "2023-03-15", 3, 2,
+                                 &march, "backfill-2023-03");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(march.reported_late());
+  EXPECT_EQ(march.report_time().seconds(), At(3, 2).seconds());
+  // A retry creates nothing twice.
+  v1::Postponement again;
+  ASSERT_TRUE(Backfill(tree.cell, "2023-03-05", "2023-03-15", 3, 2, &again,
+                       "backfill-2023-03")
+                  .ok());
+  EXPECT_EQ(again.name(), march.name());
+  // June: reported on the 20th, after the meeting day (5 June): late.
+  v1::Postponement june;
+  status = Backfill(tree.cell, "2023-06-05", "2023-06-22", 6, 20, &june);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(june.reported_late());
+  EXPECT_EQ(june.previous_date(), "2023-06-05");
+
+  // Records for every month but September.
+  for (const v1::Meeting& m : year) {
+    std::string day = m.scheduled_date();
+    if (m.nominal_date() == "2023-09-05") continue;
+    if (m.nominal_date() == "2023-03-05") day = "2023-03-15";
+    if (m.nominal_date() == "2023-06-05") day = "2023-06-22";
+    v1::MeetingRecord out;
+    status = Record(RecordRequest(tree.cell, m.nominal_date(), day + "T14:00",
+                                  120, tree.members),
+                    &out);
+    ASSERT_TRUE(status.ok()) << m.nominal_date() << status.error_message();
+  }
+
+  v1::GetComplianceReportRequest report;
+  report.set_organization(tree.cell);
+  report.set_start_date("2023-01-01");
+  report.set_end_date("2023-12-31");
+  v1::ComplianceReport compliance;
+  ASSERT_TRUE(
+      stub().GetComplianceReport(Context().get(), report, &compliance).ok());
+  ASSERT_EQ(compliance.cells_size(), 1);
+  const v1::CellCompliance& cell = compliance.cells(0);
+  EXPECT_EQ(cell.months_with_regular_meeting(), 11);
+  ASSERT_EQ(cell.months_missing_regular_size(), 1);
+  EXPECT_EQ(cell.months_missing_regular(0), "2023-09");
+  EXPECT_EQ(cell.meetings_held(), 11);
+  EXPECT_EQ(cell.meetings_missed(), 1);
+  EXPECT_EQ(cell.meetings_postponed(), 2);
+  EXPECT_EQ(cell.postponements_reported_late(), 1);
+
+  // The listed schedule shows the postponements and the held meetings.
+  const std::vector<v1::Meeting> listed =
+      Meetings(tree.cell, "2023-06-01", "2023-06-30");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].state(), v1::MEETING_STATE_HELD);
+  EXPECT_EQ(listed[0].date(), "2023-06-22");
+  ASSERT_EQ(listed[0].postponements_size(), 1);
+  EXPECT_TRUE(listed[0].postponements(0).reported_late());
+}
+
+TEST_F(BackfillTest, TheLiveRuleStaysAndBadBackfillsNameTheField) {
+  Tree tree = MakeTree(0);
+  MakeDayRule(tree.cell, 5, "2023-01-01", v1::RULE_TARGET_CELL);
+  v1::Postponement out;
+  // Without backfill: no postponement after the meeting day.
+  v1::PostponeMeetingRequest live;
+  live.set_cell(tree.cell);
+  live.set_nominal_date("2023-04-05");
+  live.set_new_date("2023-04-12");
+  live.set_reason("Họp đột xuất");
+  ExpectError(stub().PostponeMeeting(Context().get(), live, &out),
+              grpc::StatusCode::FAILED_PRECONDITION,
+              "no later than the meeting day");
+  // A report time only with backfill.
+  v1::PostponeMeetingRequest stray = live;
+  *stray.mutable_report_time() = At(4, 1);
+  ExpectError(stub().PostponeMeeting(Context().get(), stray, &out),
+              grpc::StatusCode::INVALID_ARGUMENT, "report_time: set only");
+  // A backfill needs its report time.
+  v1::PostponeMeetingRequest missing = live;
+  missing.set_backfill(true);
+  ExpectError(stub().PostponeMeeting(Context().get(), missing, &out),
+              grpc::StatusCode::INVALID_ARGUMENT,
+              "report_time: is required for a backfill");
+  // Not in the future.
+  v1::PostponeMeetingRequest future = missing;
+  future.mutable_report_time()->set_seconds(
+      absl::ToUnixSeconds(absl::Now() + absl::Hours(24 * 3)));
+  ExpectError(stub().PostponeMeeting(Context().get(), future, &out),
+              grpc::StatusCode::INVALID_ARGUMENT, "report_time: ");
+  // The new day after the day it was due.
+  ExpectError(Backfill(tree.cell, "2023-04-05", "2023-04-05", 4, 1, &out),
+              grpc::StatusCode::INVALID_ARGUMENT, "new_date");
+}
+
+}  // namespace
+}  // namespace chibo::scheduling
