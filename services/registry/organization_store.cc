@@ -15,6 +15,7 @@
 #include "common/status_macros.h"
 #include "common/text_fold.h"
 #include "services/registry/organization_ancestors.h"
+#include "services/registry/organization_labels.h"
 #include "services/registry/organization_writes.h"
 #include "services/registry/store.h"
 #include "services/registry/store_internal.h"
@@ -136,8 +137,8 @@ sql::PreparedStatement& HistoryPage(DbConnection& db,
 
 // A past-dated page shows each organisation as it was on `day`: its parent
 // then (placement history), and no etag, since a past view is no version
-// that can be updated. Display name and code keep no history in the
-// registry, so they are today's. One range read for the page.
+// that can be updated. Display name and code are those in force that day
+// (LabelsOn). One range read for the page, and one for the labels.
 void PastView(DbConnection& db, const std::string& day,
               v1::ListOrganizationsResponse* out) {
   if (out->organizations_size() == 0) return;
@@ -163,6 +164,7 @@ void PastView(DbConnection& db, const std::string& day,
     }
     org.clear_etag();
   }
+  LabelsOn(db, day, out);
 }
 
 }  // namespace

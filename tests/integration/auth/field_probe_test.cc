@@ -723,6 +723,16 @@ TEST_F(FieldProbeTest, PastListingsShowThePastOnlyToItsScope) {
   grpc::Status status =
       stub->MoveOrganization(tree.NewContext().get(), move, &moved);
   ASSERT_TRUE(status.ok()) << status.error_message();
+  // And renamed and recoded today by its new committee's system.
+  registry::v1::UpdateOrganizationRequest rename;
+  rename.mutable_organization()->set_name(x1.name());
+  rename.mutable_organization()->set_display_name("Chi bộ X1 (sau hợp nhất)");
+  rename.mutable_organization()->set_external_code("HIST-X1-NEW");
+  rename.mutable_update_mask()->add_paths("display_name");
+  rename.mutable_update_mask()->add_paths("external_code");
+  registry::v1::Organization renamed;
+  status = stub->UpdateOrganization(tree.NewContext().get(), rename, &renamed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
 
   auto list = [&](const std::string& scope, const std::string& ancestor,
                   registry::v1::ListOrganizationsResponse* out) {
@@ -743,8 +753,27 @@ TEST_F(FieldProbeTest, PastListingsShowThePastOnlyToItsScope) {
     found = true;
     EXPECT_EQ(org.parent(), a.bloc) << "the parent is today's, not 2024's";
     EXPECT_EQ(org.etag(), "") << "a past view carries today's etag";
+    EXPECT_EQ(org.display_name(), x1.display_name()) << "today's name";
+    EXPECT_EQ(org.external_code(), x1.external_code()) << "today's code";
   }
   EXPECT_TRUE(found) << x1.name() << " was under the bloc in 2024";
+  // Today's listing has today's name and code.
+  registry::v1::ListOrganizationsResponse now;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + admin);
+    registry::v1::ListOrganizationsRequest request;
+    request.set_ancestor(other_bloc.name());
+    ASSERT_TRUE(stub->ListOrganizations(&context, request, &now).ok());
+  }
+  bool today_found = false;
+  for (const registry::v1::Organization& org : now.organizations()) {
+    if (org.name() != x1.name()) continue;
+    today_found = true;
+    EXPECT_EQ(org.display_name(), "Chi bộ X1 (sau hợp nhất)");
+    EXPECT_EQ(org.external_code(), "HIST-X1-NEW");
+  }
+  EXPECT_TRUE(today_found);
   // The office that holds X1 today did not hold it in 2024.
   registry::v1::ListOrganizationsResponse theirs;
   status = list(other_bloc.name(), x1.name(), &theirs);
