@@ -21,10 +21,14 @@ namespace chibo {
 // at admission. A service that owns the tree (the registry) proves each one
 // again inside the write's own transaction, with locking reads, so that a
 // move committing in between is either seen or waits for the write.
+// When the organisation came from a member the request named
+// ("members/7": its cell today), `resource` is that member: a transfer
+// committing in between would change the cell, so it is proved too.
 struct ScopeProof {
   int64_t organization = 0;
   int64_t ancestor = 0;
   std::string field;
+  std::string resource;
 };
 
 // Who is calling: established by the Authorizer from the bearer token or the

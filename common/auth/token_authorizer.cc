@@ -185,16 +185,22 @@ absl::StatusOr<std::vector<int64_t>> TokenAuthorizer::Resolve(
 absl::Status TokenAuthorizer::CheckAll(const std::vector<int64_t>& ids,
                                        int64_t ancestor,
                                        absl::string_view field,
+                                       absl::string_view value,
                                        Check& check) const {
+  const std::string member =
+      absl::StartsWith(value, "members/") ? std::string(value) : "";
   for (int64_t id : ids) {
     RETURN_IF_ERROR(
         CheckOrganization(id, ancestor, check.deadline, check.fresh));
     if (!check.fresh) continue;
     const bool known = std::any_of(
         check.proofs.begin(), check.proofs.end(), [&](const ScopeProof& p) {
-          return p.organization == id && p.ancestor == ancestor;
+          return p.organization == id && p.ancestor == ancestor &&
+                 p.resource == member;
         });
-    if (!known) check.proofs.push_back({id, ancestor, std::string(field)});
+    if (!known) {
+      check.proofs.push_back({id, ancestor, std::string(field), member});
+    }
   }
   return absl::OkStatus();
 }
@@ -220,7 +226,7 @@ absl::Status TokenAuthorizer::CheckTargets(const Permission& permission,
       }
       ++named;
       absl::Status in_scope =
-          CheckAll(*organizations, check.scope_id, target.path, check);
+          CheckAll(*organizations, check.scope_id, target.path, value, check);
       if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
         return OutOfScope(check.scope, target.path);
       }
@@ -273,7 +279,7 @@ absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
           Resolve(key, rows.kind, check.deadline);
       if (own.ok()) {
         absl::Status in_scope =
-            CheckAll(*own, check.scope_id, row_field, check);
+            CheckAll(*own, check.scope_id, row_field, key, check);
         if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
           return refused;
         }
@@ -295,7 +301,7 @@ absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
         return above.status();
       }
       absl::Status in_scope =
-          CheckAll(*above, check.scope_id, row_field, check);
+          CheckAll(*above, check.scope_id, row_field, parent, check);
       if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
         return refused;
       }
@@ -344,7 +350,7 @@ absl::Status TokenAuthorizer::CheckReference(const Reference& reference,
       return OutOfScope(check.scope, reference.path);
     }
     absl::Status in_scope =
-        CheckAll(*organizations, bound, reference.path, check);
+        CheckAll(*organizations, bound, reference.path, value, check);
     if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
       return OutOfScope(check.scope, reference.path);
     }

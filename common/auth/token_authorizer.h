@@ -83,8 +83,10 @@ class TokenAuthorizer : public Authorizer {
   // `ancestor`; for a write (check.fresh) on the tree as it stands now,
   // each kept as a ScopeProof of `field`, else on ancestry cached for at
   // most kReadStaleness.
+  // `value` is what resolved to `ids` (kept when it names a member).
   absl::Status CheckAll(const std::vector<int64_t>& ids, int64_t ancestor,
-                        absl::string_view field, Check& check) const;
+                        absl::string_view field, absl::string_view value,
+                        Check& check) const;
   absl::Status CheckOrganization(int64_t id, int64_t scope_id,
                                  absl::Time deadline, bool fresh) const;
 

@@ -6,7 +6,9 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/dates.h"
 #include "common/idempotency.h"
+#include "common/resource_name.h"
 #include "common/status_macros.h"
 
 namespace chibo::registry {
@@ -29,15 +31,49 @@ bool UnderLocked(DbConnection& db, int64_t id, int64_t ancestor) {
   return false;
 }
 
+// The cell of `member`'s membership in force today (as the scope oracle
+// resolves it), read with share locks on the member's memberships, or 0.
+// A transfer updates and inserts those rows, so one committed after
+// admission is seen here and one not yet started waits.
+int64_t CellTodayLocked(DbConnection& db, int64_t member) {
+  sql::PreparedStatement& query = db.Prepare(
+      "SELECT organization_id FROM memberships WHERE member_id = ?"
+      " ORDER BY valid_from <= ? DESC,"
+      " CASE WHEN valid_from <= ? THEN valid_from END DESC,"
+      " valid_from LIMIT 1 LOCK IN SHARE MODE");
+  const std::string today = FormatDate(TodayInVietnam());
+  query.setInt64(1, member);
+  query.setString(2, today);
+  query.setString(3, today);
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  return row->next() ? row->getInt64(1) : 0;
+}
+
+absl::Status Refused(const CallContext& call, const ScopeProof& proof) {
+  // The words admission uses: whether the tree changed is not told.
+  return absl::PermissionDeniedError(
+      absl::StrCat(proof.field, ": the caller's scope ", call.caller.scope,
+                   " does not include the resource this call names"));
+}
+
 }  // namespace
+
+absl::Status HoldMemberships(DbConnection& db, const CallContext& call) {
+  for (const ScopeProof& proof : call.caller.write_scope) {
+    if (proof.resource.empty()) continue;
+    absl::StatusOr<int64_t> member =
+        ParseResourceId(proof.resource, "members", proof.field);
+    if (!member.ok() || CellTodayLocked(db, *member) != proof.organization) {
+      return Refused(call, proof);
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status HoldWriteScope(DbConnection& db, const CallContext& call) {
   for (const ScopeProof& proof : call.caller.write_scope) {
     if (!UnderLocked(db, proof.organization, proof.ancestor)) {
-      // The words admission uses: whether the tree changed is not told.
-      return absl::PermissionDeniedError(
-          absl::StrCat(proof.field, ": the caller's scope ", call.caller.scope,
-                       " does not include the resource this call names"));
+      return Refused(call, proof);
     }
   }
   return absl::OkStatus();
@@ -48,6 +84,7 @@ absl::Status ScopedWrite(
     const std::function<absl::Status(DbConnection&)>& body) {
   return WithConnection(pool, call.deadline, what, TxMode::kWrite,
                         [&](DbConnection& db) -> absl::Status {
+                          RETURN_IF_ERROR(HoldMemberships(db, call));
                           RETURN_IF_ERROR(body(db));
                           return HoldWriteScope(db, call);
                         });
@@ -60,6 +97,7 @@ absl::Status ScopedIdempotentWrite(
     const std::function<absl::Status(DbConnection&)>& write) {
   return IdempotentWrite(pool, call, what, request, response,
                          [&](DbConnection& db) -> absl::Status {
+                           RETURN_IF_ERROR(HoldMemberships(db, call));
                            RETURN_IF_ERROR(write(db));
                            return HoldWriteScope(db, call);
                          });

@@ -27,12 +27,23 @@
 
 namespace chibo::registry {
 
-// Proves call.caller.write_scope on `db`, inside the write's transaction.
-// OK when it is empty (reads, unscoped callers).
+//
+// A member the request named resolved at admission to its cell today; a
+// transfer committing in between would change that, so before the body
+// runs each such member's memberships are read with share locks and must
+// still give that cell (first, so that a write which deletes the member
+// still finds them).
+
+// Proves the members of call.caller.write_scope still belong to the cells
+// admission found, on `db`. OK when there are none.
+absl::Status HoldMemberships(DbConnection& db, const CallContext& call);
+
+// Proves call.caller.write_scope's ancestry on `db`, inside the write's
+// transaction. OK when it is empty (reads, unscoped callers).
 absl::Status HoldWriteScope(DbConnection& db, const CallContext& call);
 
-// The registry's write transactions: `body`, then HoldWriteScope, in one
-// transaction (TxMode::kWrite).
+// The registry's write transactions: HoldMemberships, `body`, then
+// HoldWriteScope, in one transaction (TxMode::kWrite).
 absl::Status ScopedWrite(
     MysqlPool& pool, const CallContext& call, absl::string_view what,
     const std::function<absl::Status(DbConnection&)>& body);

@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "chibo/registry/v1/registry.grpc.pb.h"
 #include "chibo/scheduling/v1/scheduling.grpc.pb.h"
+#include "common/dates.h"
 #include "common/mysql_pool.h"
 #include "common/testing/test_db.h"
 #include "common/testing/tree_builder.h"
@@ -257,6 +258,46 @@ TEST_F(MoveRaceTest, AMoveStartedAfterAWriteWaitsForIt) {
   EXPECT_EQ(Members(), 1);
 }
 
+// The same race with a transfer: the office's write on a member of its
+// cell is admitted while the member's transfer to province B is in its
+// transaction; the transfer commits, and the write must see it.
+TEST_F(MoveRaceTest, AWriteOnAMemberAdmittedBeforeATransferCommitsIsRefused) {
+  registry::v1::Member member;
+  ASSERT_TRUE(CreateMember(&member).ok());
+  HoldCommits();
+  grpc::Status transferred;
+  std::thread transfer([&] {
+    registry::v1::TransferMemberRequest request;
+    request.set_member(member.name());
+    request.set_to_cell(servers_->b().by_collection.at("organizations"));
+    request.set_effective_date(FormatDate(TodayInVietnam()));
+    registry::v1::Member out;
+    transferred = registry_->TransferMember(As(admin_).get(), request, &out);
+  });
+  EXPECT_TRUE(AwaitLockWaits(*servers_, 1)) << "the transfer never got parked";
+  grpc::Status written;
+  std::thread write([&] {
+    registry::v1::UpdateMemberRequest request;
+    request.mutable_member()->set_name(member.name());
+    request.mutable_member()->set_display_name("Tên đã sửa");
+    request.mutable_update_mask()->add_paths("display_name");
+    registry::v1::Member out;
+    written = registry_->UpdateMember(As(office_).get(), request, &out);
+  });
+  EXPECT_TRUE(AwaitLockWaits(*servers_, 2)) << "the write never got parked";
+  ReleaseCommits();
+  transfer.join();
+  write.join();
+  ASSERT_TRUE(transferred.ok()) << transferred.error_message();
+  EXPECT_EQ(written.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << written.error_message();
+  EXPECT_EQ(*servers_->db().QueryInt(
+                "SELECT COUNT(*) FROM members WHERE display_name = ?",
+                {"Tên đã sửa"}),
+            0)
+      << "the write was stored on a member the transfer took out of scope";
+}
+
 // What holding the scope costs a write: the same UpdateOrganization through
 // the store with and without the proofs admission would hand it,
 // interleaved, in one run (README: "Staleness bound").
@@ -273,10 +314,10 @@ TEST_F(MoveRaceTest, HoldingTheScopeCostsAFewLockingReadsPerWrite) {
   std::vector<Variant> variants = {
       {"no proof (before)", {}, absl::ZeroDuration()},
       {"cell under the office's bloc (1 locking read)",
-       {{cell, bloc, "organization.name"}},
+       {{cell, bloc, "organization.name", ""}},
        absl::ZeroDuration()},
       {"cell under the integration's province (2 locking reads)",
-       {{cell, province, "organization.name"}},
+       {{cell, province, "organization.name", ""}},
        absl::ZeroDuration()}};
   constexpr int kRounds = 300;
   for (int round = 0; round < kRounds; ++round) {
