@@ -298,6 +298,20 @@ TEST_F(MoveRaceTest, AWriteOnAMemberAdmittedBeforeATransferCommitsIsRefused) {
       << "the write was stored on a member the transfer took out of scope";
 }
 
+// The membership check runs before the write's body, so a scoped write
+// that removes the member's memberships (DeleteMember) still passes it.
+TEST_F(MoveRaceTest, AScopedDeleteOfAMemberStillPasses) {
+  registry::v1::Member member;
+  ASSERT_TRUE(CreateMember(&member).ok());
+  registry::v1::DeleteMemberRequest request;
+  request.set_name(member.name());
+  google::protobuf::Empty empty;
+  grpc::Status deleted =
+      registry_->DeleteMember(As(office_).get(), request, &empty);
+  EXPECT_TRUE(deleted.ok()) << deleted.error_message();
+  EXPECT_EQ(Members(), 0);
+}
+
 // What holding the scope costs a write: the same UpdateOrganization through
 // the store with and without the proofs admission would hand it,
 // interleaved, in one run (README: "Staleness bound").
