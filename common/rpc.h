@@ -1,8 +1,10 @@
 #ifndef CHIBO_COMMON_RPC_H_
 #define CHIBO_COMMON_RPC_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -13,6 +15,22 @@
 
 namespace chibo {
 
+// What admission established for a scoped caller's write: organisation
+// `organization`, named by request field `field`, lay under `ancestor` (the
+// caller's scope, or what a `within` target names) on the tree as it stood
+// at admission. A service that owns the tree (the registry) proves each one
+// again inside the write's own transaction, with locking reads, so that a
+// move committing in between is either seen or waits for the write.
+// When the organisation came from a member the request named
+// ("members/7": its cell today), `resource` is that member: a transfer
+// committing in between would change the cell, so it is proved too.
+struct ScopeProof {
+  int64_t organization = 0;
+  int64_t ancestor = 0;
+  std::string field;
+  std::string resource;
+};
+
 // Who is calling: established by the Authorizer from the bearer token or the
 // client certificate.
 struct Caller {
@@ -21,6 +39,9 @@ struct Caller {
   std::string scope;    // "organizations/12" or "*"
   // For service-to-service calls: the original caller (audit trail).
   std::string on_behalf_of;
+  // Writes (ACCESS_WRITE, ACCESS_BULK) of scoped callers only: what their
+  // scope check relied on. Empty for reads and unscoped callers.
+  std::vector<ScopeProof> write_scope;
 };
 
 // What a handler knows about the call it is serving.

@@ -374,6 +374,22 @@ absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::FreshAncestorsOf(
   return ancestors;
 }
 
+absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::MembersOn(
+    int64_t organization, absl::CivilDay day, absl::Time deadline) {
+  ASSIGN_OR_RETURN(std::vector<registry::v1::CellMember> members,
+                   view_->registry()->CellMembers(view_->Background(deadline),
+                                                  organization, day));
+  std::vector<int64_t> ids;
+  ids.reserve(members.size());
+  for (const registry::v1::CellMember& member : members) {
+    const std::pair<absl::string_view, absl::string_view> parts =
+        absl::StrSplit(member.member(), absl::MaxSplits('/', 1));
+    int64_t id = 0;
+    if (absl::SimpleAtoi(parts.second, &id)) ids.push_back(id);
+  }
+  return ids;
+}
+
 ChangeFollower::Source RegistryTreeChanges(RegistryClient* registry) {
   return [registry](int64_t after,
                     chibo::feed::v1::ListChangesResponse* out) -> absl::Status {

@@ -123,6 +123,11 @@ class TreeScopeOracle : public auth::ScopeOracle {
   // remembered tree may predate a move).
   absl::StatusOr<std::vector<int64_t>> FreshAncestorsOf(
       int64_t id, absl::Time deadline) override;
+  // The registry's members of the cell on that day, asked now (one call,
+  // all pages): never from known_organizations.
+  absl::StatusOr<std::vector<int64_t>> MembersOn(int64_t organization,
+                                                 absl::CivilDay day,
+                                                 absl::Time deadline) override;
 
   TreeView& view() const { return *view_; }
 

@@ -156,8 +156,20 @@ absl::StatusOr<Permission> DeclaredPermission(const MethodDescriptor& method) {
                                     "\" is not a target of the method"));
       }
     }
-    permission.references.push_back(
-        {reference.field(), reference.collection(), reference.within()});
+    if (!reference.as_of().empty()) {
+      if (reference.within().empty() || reference.collection() != "members") {
+        return Invalid(method, absl::StrCat("reference \"", reference.field(),
+                                            "\": as_of needs within and the "
+                                            "collection \"members\""));
+      }
+      absl::Status day = CheckPath(*method.input_type(), reference.as_of());
+      if (!day.ok()) {
+        return Invalid(method, absl::StrCat("reference \"", reference.field(),
+                                            "\": as_of: ", day.message()));
+      }
+    }
+    permission.references.push_back({reference.field(), reference.collection(),
+                                     reference.within(), reference.as_of()});
   }
   for (const v1::Rows& rows : declared.rows()) {
     absl::Status checked = CheckRows(*method.input_type(), rows);

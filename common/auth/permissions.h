@@ -47,11 +47,15 @@ struct Target {
 
 // A request field naming a person or organisation the call refers to
 // (access.proto's Reference): in the caller's subtree, or with `within`
-// (the path of a target) in the subtree of what that target names.
+// (the path of a target) in the subtree of what that target names; with
+// `as_of` too (members only), a member of what `within` names on the day
+// that field gives (a date, a local time, or the dated resource `within`
+// names).
 struct Reference {
   std::string path;
   std::string collection;
   std::string within;
+  std::string as_of;
 };
 
 // The rows of a bulk request (access.proto's Rows): `field` is a repeated

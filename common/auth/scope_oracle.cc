@@ -1,8 +1,21 @@
 #include "common/auth/scope_oracle.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace chibo::auth {
+
+absl::StatusOr<std::vector<int64_t>> ScopeOracle::MembersOn(int64_t,
+                                                            absl::CivilDay,
+                                                            absl::Time) {
+  return absl::UnimplementedError(
+      "this service cannot check dated member references");
+}
+
+absl::StatusOr<absl::CivilDay> ScopeOracle::DayOf(
+    absl::string_view resource_name, absl::Time) {
+  return absl::NotFoundError(absl::StrCat(resource_name, " is not dated"));
+}
 
 CachedScopeOracle::CachedScopeOracle(std::unique_ptr<ScopeOracle> inner,
                                      absl::Duration ttl, size_t max_entries,
@@ -47,6 +60,16 @@ absl::StatusOr<std::vector<int64_t>> CachedScopeOracle::FreshAncestorsOf(
   if (cache_.size() >= max_entries_) cache_.clear();
   cache_[id] = Entry{*fresh, now + ttl_};
   return fresh;
+}
+
+absl::StatusOr<std::vector<int64_t>> CachedScopeOracle::MembersOn(
+    int64_t organization, absl::CivilDay day, absl::Time deadline) {
+  return inner_->MembersOn(organization, day, deadline);
+}
+
+absl::StatusOr<absl::CivilDay> CachedScopeOracle::DayOf(
+    absl::string_view resource_name, absl::Time deadline) {
+  return inner_->DayOf(resource_name, deadline);
 }
 
 void CachedScopeOracle::Invalidate() {

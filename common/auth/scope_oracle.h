@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -45,6 +46,20 @@ class ScopeOracle {
       int64_t id, absl::Time deadline) {
     return AncestorsOf(id, deadline);
   }
+
+  // The ids of the members of `organization` (a cell) on `day`, as the
+  // registry holds them now: what a dated member reference
+  // (access.proto's Reference.as_of) is checked against. Never cached. By
+  // default UNIMPLEMENTED, so a dated reference the service cannot answer
+  // refuses the call.
+  virtual absl::StatusOr<std::vector<int64_t>> MembersOn(int64_t organization,
+                                                         absl::CivilDay day,
+                                                         absl::Time deadline);
+
+  // The day a dated resource belongs to (a held meeting: the day it was
+  // held). NOT_FOUND when it does not exist or is not dated (the default).
+  virtual absl::StatusOr<absl::CivilDay> DayOf(absl::string_view resource_name,
+                                               absl::Time deadline);
 };
 
 // How stale a read's scope check may be: a cached ancestry is used for at
@@ -72,6 +87,11 @@ class CachedScopeOracle : public ScopeOracle {
       int64_t id, absl::Time deadline) override;
   absl::StatusOr<std::vector<int64_t>> FreshAncestorsOf(
       int64_t id, absl::Time deadline) override;
+  absl::StatusOr<std::vector<int64_t>> MembersOn(int64_t organization,
+                                                 absl::CivilDay day,
+                                                 absl::Time deadline) override;
+  absl::StatusOr<absl::CivilDay> DayOf(absl::string_view resource_name,
+                                       absl::Time deadline) override;
 
   void Invalidate();
 

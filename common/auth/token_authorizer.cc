@@ -91,8 +91,8 @@ absl::StatusOr<Caller> TokenAuthorizer::Authenticate(
           "authorization header must be \"Bearer <token>\"");
     }
     ASSIGN_OR_RETURN(Claims claims, VerifyJwt(token, keys_, absl::Now()));
-    return Caller{claims.subject, claims.role, claims.scope,
-                  claims.on_behalf_of};
+    return Caller{
+        claims.subject, claims.role, claims.scope, claims.on_behalf_of, {}};
   }
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
@@ -100,7 +100,7 @@ absl::StatusOr<Caller> TokenAuthorizer::Authenticate(
       auto found = certificates_.find(std::string(name.data(), name.size()));
       if (found != certificates_.end()) {
         const CertificateIdentity& id = found->second;
-        return Caller{id.subject, id.role, id.scope, ""};
+        return Caller{id.subject, id.role, id.scope, "", {}};
       }
     }
     return absl::UnauthenticatedError(
@@ -130,9 +130,17 @@ absl::StatusOr<Caller> TokenAuthorizer::Admit(
       permission->access == Access::kReference) {
     return caller;
   }
-  ASSIGN_OR_RETURN(int64_t scope_id,
+  Check check;
+  ASSIGN_OR_RETURN(check.scope_id,
                    ParseResourceId(caller.scope, "organizations", "scope"));
-  RETURN_IF_ERROR(CheckTargets(*permission, request, scope_id, caller.scope));
+  check.scope = caller.scope;
+  check.deadline = absl::Now() + kResolveBudget;
+  // Writes decide scope on fresh ancestry; reads may use the cache
+  // (kReadStaleness).
+  check.fresh = permission->access == Access::kWrite ||
+                permission->access == Access::kBulk;
+  RETURN_IF_ERROR(CheckTargets(*permission, request, check));
+  caller.write_scope = std::move(check.proofs);
   return caller;
 }
 
@@ -175,23 +183,31 @@ absl::StatusOr<std::vector<int64_t>> TokenAuthorizer::Resolve(
 }
 
 absl::Status TokenAuthorizer::CheckAll(const std::vector<int64_t>& ids,
-                                       int64_t scope_id, absl::Time deadline,
-                                       bool fresh) const {
+                                       int64_t ancestor,
+                                       absl::string_view field,
+                                       absl::string_view value,
+                                       Check& check) const {
+  const std::string member =
+      absl::StartsWith(value, "members/") ? std::string(value) : "";
   for (int64_t id : ids) {
-    RETURN_IF_ERROR(CheckOrganization(id, scope_id, deadline, fresh));
+    RETURN_IF_ERROR(
+        CheckOrganization(id, ancestor, check.deadline, check.fresh));
+    if (!check.fresh) continue;
+    const bool known = std::any_of(
+        check.proofs.begin(), check.proofs.end(), [&](const ScopeProof& p) {
+          return p.organization == id && p.ancestor == ancestor &&
+                 p.resource == member;
+        });
+    if (!known) {
+      check.proofs.push_back({id, ancestor, std::string(field), member});
+    }
   }
   return absl::OkStatus();
 }
 
 absl::Status TokenAuthorizer::CheckTargets(const Permission& permission,
                                            const Message& request,
-                                           int64_t scope_id,
-                                           absl::string_view scope) const {
-  const absl::Time deadline = absl::Now() + kResolveBudget;
-  // Writes decide scope on fresh ancestry; reads may use the cache
-  // (kReadStaleness).
-  const bool fresh =
-      permission.access == Access::kWrite || permission.access == Access::kBulk;
+                                           Check& check) const {
   int named = 0;
   std::vector<std::string> fields;
   for (const Target& target : permission.targets) {
@@ -201,45 +217,40 @@ absl::Status TokenAuthorizer::CheckTargets(const Permission& permission,
     for (const std::string& value : values) {
       if (value.empty()) continue;
       absl::StatusOr<std::vector<int64_t>> organizations =
-          Resolve(value, target.kind, deadline);
+          Resolve(value, target.kind, check.deadline);
       if (!organizations.ok()) {
         if (organizations.status().code() != absl::StatusCode::kNotFound) {
           return organizations.status();
         }
-        return OutOfScope(scope, target.path);
+        return OutOfScope(check.scope, target.path);
       }
       ++named;
       absl::Status in_scope =
-          CheckAll(*organizations, scope_id, deadline, fresh);
+          CheckAll(*organizations, check.scope_id, target.path, value, check);
       if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
-        return OutOfScope(scope, target.path);
+        return OutOfScope(check.scope, target.path);
       }
       RETURN_IF_ERROR(in_scope);
     }
   }
   for (const Rows& rows : permission.rows) {
     fields.push_back(rows.field);
-    RETURN_IF_ERROR(
-        CheckRows(rows, request, scope_id, scope, deadline, fresh, &named));
+    RETURN_IF_ERROR(CheckRows(rows, request, check, &named));
   }
   if (named == 0) {
     return absl::PermissionDeniedError(absl::StrCat(
-        "a caller scoped to ", scope,
+        "a caller scoped to ", check.scope,
         " must name a resource within that scope (set ",
         fields.empty() ? "a target" : absl::StrJoin(fields, " or "), ")"));
   }
   for (const Reference& reference : permission.references) {
-    RETURN_IF_ERROR(
-        CheckReference(reference, request, scope_id, scope, deadline, fresh));
+    RETURN_IF_ERROR(CheckReference(reference, request, check));
   }
   return absl::OkStatus();
 }
 
 absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
-                                        const Message& request,
-                                        int64_t scope_id,
-                                        absl::string_view scope,
-                                        absl::Time deadline, bool fresh,
+                                        const Message& request, Check& check,
                                         int* named) const {
   const auto* reflection = request.GetReflection();
   const FieldDescriptor* field =
@@ -256,17 +267,19 @@ absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
     const std::string parent = row_reflection->GetString(
         row, row.GetDescriptor()->FindFieldByName(rows.parent));
     ++*named;
+    const std::string row_field = absl::StrCat(rows.field, "[", i, "]");
     // One answer for every way a row fails: out of scope, missing, or no
     // parent; it names the row, never what the row names.
     const absl::Status refused = absl::PermissionDeniedError(absl::StrCat(
-        rows.field, "[", i, "]: the caller's scope ", scope,
+        row_field, ": the caller's scope ", check.scope,
         " does not include the organization this row names or its parent "
         "(rows without a parent are for unscoped callers)"));
     if (!key.empty()) {
       absl::StatusOr<std::vector<int64_t>> own =
-          Resolve(key, rows.kind, deadline);
+          Resolve(key, rows.kind, check.deadline);
       if (own.ok()) {
-        absl::Status in_scope = CheckAll(*own, scope_id, deadline, fresh);
+        absl::Status in_scope =
+            CheckAll(*own, check.scope_id, row_field, key, check);
         if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
           return refused;
         }
@@ -280,14 +293,15 @@ absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
     if (parent.empty()) return refused;
     if (passed.count(parent) == 0) {
       absl::StatusOr<std::vector<int64_t>> above =
-          Resolve(parent, rows.kind, deadline);
+          Resolve(parent, rows.kind, check.deadline);
       if (!above.ok()) {
         if (above.status().code() == absl::StatusCode::kNotFound) {
           return refused;
         }
         return above.status();
       }
-      absl::Status in_scope = CheckAll(*above, scope_id, deadline, fresh);
+      absl::Status in_scope =
+          CheckAll(*above, check.scope_id, row_field, parent, check);
       if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
         return refused;
       }
@@ -298,41 +312,108 @@ absl::Status TokenAuthorizer::CheckRows(const Rows& rows,
   return absl::OkStatus();
 }
 
-absl::Status TokenAuthorizer::CheckReference(
-    const Reference& reference, const Message& request, int64_t scope_id,
-    absl::string_view scope, absl::Time deadline, bool fresh) const {
+absl::Status TokenAuthorizer::CheckReference(const Reference& reference,
+                                             const Message& request,
+                                             Check& check) const {
   std::vector<std::string> values;
   CollectValues(request, reference.path, &values);
-  int64_t bound = scope_id;
+  if (std::all_of(values.begin(), values.end(),
+                  [](const std::string& v) { return v.empty(); })) {
+    return absl::OkStatus();
+  }
+  int64_t bound = check.scope_id;
+  if (!reference.within.empty()) {
+    // The organisation the `within` target names (checked in scope
+    // above); a reference without one is refused.
+    std::vector<std::string> within;
+    CollectValues(request, reference.within, &within);
+    absl::StatusOr<std::vector<int64_t>> organizations =
+        within.size() == 1 && !within[0].empty()
+            ? Resolve(within[0], TargetKind::kResourceName, check.deadline)
+            : absl::StatusOr<std::vector<int64_t>>(absl::NotFoundError(""));
+    if (!organizations.ok() || organizations->size() != 1) {
+      return OutOfScope(check.scope, reference.path);
+    }
+    bound = organizations->front();
+  }
+  if (!reference.as_of.empty()) {
+    return CheckDatedReference(reference, request, bound, values, check);
+  }
   for (const std::string& value : values) {
     if (value.empty()) continue;
-    if (!reference.within.empty() && bound == scope_id) {
-      // The organisation the `within` target names (checked in scope
-      // above); a reference without one is refused.
-      std::vector<std::string> within;
-      CollectValues(request, reference.within, &within);
-      absl::StatusOr<std::vector<int64_t>> organizations =
-          within.size() == 1 && !within[0].empty()
-              ? Resolve(within[0], TargetKind::kResourceName, deadline)
-              : absl::StatusOr<std::vector<int64_t>>(absl::NotFoundError(""));
-      if (!organizations.ok() || organizations->size() != 1) {
-        return OutOfScope(scope, reference.path);
-      }
-      bound = organizations->front();
-    }
     absl::StatusOr<std::vector<int64_t>> organizations =
-        Resolve(value, TargetKind::kResourceName, deadline);
+        Resolve(value, TargetKind::kResourceName, check.deadline);
     if (!organizations.ok()) {
       if (organizations.status().code() != absl::StatusCode::kNotFound) {
         return organizations.status();
       }
-      return OutOfScope(scope, reference.path);
+      return OutOfScope(check.scope, reference.path);
     }
-    absl::Status in_scope = CheckAll(*organizations, bound, deadline, fresh);
+    absl::Status in_scope =
+        CheckAll(*organizations, bound, reference.path, value, check);
     if (in_scope.code() == absl::StatusCode::kPermissionDenied) {
-      return OutOfScope(scope, reference.path);
+      return OutOfScope(check.scope, reference.path);
     }
     RETURN_IF_ERROR(in_scope);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TokenAuthorizer::CheckDatedReference(
+    const Reference& reference, const Message& request, int64_t bound,
+    const std::vector<std::string>& values, Check& check) const {
+  std::vector<std::string> given;
+  CollectValues(request, reference.as_of, &given);
+  if (given.size() != 1 || given[0].empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        reference.as_of, ": is required (it dates ", reference.path, ")"));
+  }
+  absl::CivilDay day;
+  if (reference.as_of == reference.within) {
+    // The dated resource the target names (a held meeting), in scope.
+    absl::StatusOr<absl::CivilDay> dated =
+        oracle_->DayOf(given[0], check.deadline);
+    if (!dated.ok()) {
+      if (dated.status().code() == absl::StatusCode::kNotFound) {
+        return OutOfScope(check.scope, reference.path);
+      }
+      return dated.status();
+    }
+    day = *dated;
+  } else {
+    const std::string& text = given[0];
+    const bool shaped =
+        text.size() == 10 || (text.size() > 10 && text[10] == 'T');
+    if (!shaped || !absl::ParseCivilTime(text.substr(0, 10), &day)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          reference.as_of,
+          ": must be a date (YYYY-MM-DD) or a local time (YYYY-MM-DDTHH:MM)"));
+    }
+  }
+  auto members = check.members.find({bound, day});
+  if (members == check.members.end()) {
+    absl::StatusOr<std::vector<int64_t>> ids =
+        oracle_->MembersOn(bound, day, check.deadline);
+    // Not a cell, or none: it has no members, and the reference is
+    // refused like any other.
+    if (!ids.ok() && ids.status().code() != absl::StatusCode::kNotFound &&
+        ids.status().code() != absl::StatusCode::kFailedPrecondition) {
+      return ids.status();
+    }
+    std::set<int64_t> set;
+    if (ids.ok()) set.insert(ids->begin(), ids->end());
+    members =
+        check.members.emplace(std::make_pair(bound, day), std::move(set)).first;
+  }
+  for (const std::string& value : values) {
+    if (value.empty()) continue;
+    // Malformed, missing, another cell's or another province's member: one
+    // answer.
+    absl::StatusOr<int64_t> id =
+        ParseResourceId(value, reference.collection, reference.path);
+    if (!id.ok() || members->second.count(*id) == 0) {
+      return OutOfScope(check.scope, reference.path);
+    }
   }
   return absl::OkStatus();
 }

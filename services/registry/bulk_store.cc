@@ -9,6 +9,7 @@
 #include "services/registry/store.h"
 #include "services/registry/store_internal.h"
 #include "services/registry/validation.h"
+#include "services/registry/write_scope.h"
 
 namespace chibo::registry {
 namespace {
@@ -90,7 +91,7 @@ absl::Status RegistryStore::BulkUpsertOrganizations(
     v1::BulkUpsertOrganizationsResponse* out) {
   // One transaction for the batch: a retry after a lost reply finds every
   // row UNCHANGED (or the stored response, with a request_id).
-  return IdempotentWrite(
+  return ScopedIdempotentWrite(
       *pool_, call, "upserting organizations", request, out,
       [&](DbConnection& db) -> absl::Status {
         out->clear_results();

@@ -26,6 +26,7 @@
 #include "services/registry/store.h"
 #include "services/registry/store_internal.h"
 #include "services/registry/tree_rules.h"
+#include "services/registry/write_scope.h"
 
 namespace chibo::registry {
 namespace {
@@ -690,7 +691,7 @@ absl::Status RegistryStore::BulkUpsertMembers(
   const absl::CivilDay today = TodayInVietnam();
   absl::Status status;
   for (int attempt = 1; attempt <= kRaceAttempts; ++attempt) {
-    status = IdempotentWrite(
+    status = ScopedIdempotentWrite(
         *pool_, call, "importing members", request, out, [&](DbConnection& db) {
           return Import(db, call, request, root_id, today, out).Run();
         });

@@ -18,6 +18,7 @@
 #include "services/registry/store.h"
 #include "services/registry/store_internal.h"
 #include "services/registry/tree_rules.h"
+#include "services/registry/write_scope.h"
 
 namespace chibo::registry {
 namespace {
@@ -178,7 +179,7 @@ absl::Status RegistryStore::CreateMember(const CallContext& call,
                                          int64_t cell_id, absl::CivilDay joined,
                                          v1::Member* out) {
   bool clash = false;
-  absl::Status written = IdempotentWrite(
+  absl::Status written = ScopedIdempotentWrite(
       *pool_, call, "creating a member", request, out,
       [&](DbConnection& db) -> absl::Status {
         const v1::Member& member = request.member();
@@ -229,9 +230,8 @@ absl::Status RegistryStore::UpdateMember(const CallContext& call,
                                          int64_t id, v1::Member* out) {
   bool clash = false;
   int64_t cell_id = 0;
-  absl::Status written = WithConnection(
-      *pool_, call.deadline, "updating a member", TxMode::kWrite,
-      [&](DbConnection& db) -> absl::Status {
+  absl::Status written = ScopedWrite(
+      *pool_, call, "updating a member", [&](DbConnection& db) -> absl::Status {
         ASSIGN_OR_RETURN(const int64_t version, LockMember(db, id));
         const std::string name = ResourceName("members", id);
         RETURN_IF_ERROR(CheckEtag(request.member().etag(), version, name));
@@ -278,9 +278,8 @@ absl::Status RegistryStore::UpdateMember(const CallContext& call,
 
 absl::Status RegistryStore::DeleteMember(const CallContext& call, int64_t id,
                                          const std::string& etag) {
-  return WithConnection(
-      *pool_, call.deadline, "deleting a member", TxMode::kWrite,
-      [&](DbConnection& db) -> absl::Status {
+  return ScopedWrite(
+      *pool_, call, "deleting a member", [&](DbConnection& db) -> absl::Status {
         ASSIGN_OR_RETURN(const int64_t version, LockMember(db, id));
         const std::string name = ResourceName("members", id);
         RETURN_IF_ERROR(CheckEtag(etag, version, name));
@@ -309,7 +308,7 @@ absl::Status RegistryStore::DeleteMember(const CallContext& call, int64_t id,
 absl::Status RegistryStore::ChangeMemberStatus(
     const CallContext& call, const v1::ChangeMemberStatusRequest& request,
     int64_t id, absl::CivilDay effective, v1::Member* out) {
-  return IdempotentWrite(
+  return ScopedIdempotentWrite(
       *pool_, call, "changing a member's status", request, out,
       [&](DbConnection& db) -> absl::Status {
         RETURN_IF_ERROR(LockMember(db, id).status());
@@ -361,7 +360,7 @@ absl::Status RegistryStore::ListMemberStatuses(
 absl::Status RegistryStore::TransferMember(
     const CallContext& call, const v1::TransferMemberRequest& request,
     int64_t id, int64_t to_cell_id, absl::CivilDay effective, v1::Member* out) {
-  return IdempotentWrite(
+  return ScopedIdempotentWrite(
       *pool_, call, "transferring a member", request, out,
       [&](DbConnection& db) -> absl::Status {
         RETURN_IF_ERROR(LockMember(db, id).status());

@@ -15,9 +15,11 @@
 #include "common/status_macros.h"
 #include "common/text_fold.h"
 #include "services/registry/organization_ancestors.h"
+#include "services/registry/organization_labels.h"
 #include "services/registry/organization_writes.h"
 #include "services/registry/store.h"
 #include "services/registry/store_internal.h"
+#include "services/registry/write_scope.h"
 
 namespace chibo::registry {
 
@@ -135,8 +137,8 @@ sql::PreparedStatement& HistoryPage(DbConnection& db,
 
 // A past-dated page shows each organisation as it was on `day`: its parent
 // then (placement history), and no etag, since a past view is no version
-// that can be updated. Display name and code keep no history in the
-// registry, so they are today's. One range read for the page.
+// that can be updated. Display name and code are those in force that day
+// (LabelsOn). One range read for the page, and one for the labels.
 void PastView(DbConnection& db, const std::string& day,
               v1::ListOrganizationsResponse* out) {
   if (out->organizations_size() == 0) return;
@@ -162,6 +164,7 @@ void PastView(DbConnection& db, const std::string& day,
     }
     org.clear_etag();
   }
+  LabelsOn(db, day, out);
 }
 
 }  // namespace
@@ -203,29 +206,28 @@ absl::Status RegistryStore::ListOrganizations(
 absl::Status RegistryStore::CreateOrganization(
     const CallContext& call, const v1::CreateOrganizationRequest& request,
     v1::Organization* out) {
-  return IdempotentWrite(*pool_, call, "creating an organization", request, out,
-                         [&](DbConnection& db) {
-                           return CreateOrganizationTx(
-                               db, call, request.organization(), out);
-                         });
+  return ScopedIdempotentWrite(*pool_, call, "creating an organization",
+                               request, out, [&](DbConnection& db) {
+                                 return CreateOrganizationTx(
+                                     db, call, request.organization(), out);
+                               });
 }
 
 absl::Status RegistryStore::UpdateOrganization(
     const CallContext& call, const v1::UpdateOrganizationRequest& request,
     int64_t id, v1::Organization* out) {
-  return WithConnection(*pool_, call.deadline, "updating an organization",
-                        TxMode::kWrite, [&](DbConnection& db) {
-                          return UpdateOrganizationTx(
-                              db, call, id, request.organization(),
-                              request.update_mask(), out);
-                        });
+  return ScopedWrite(
+      *pool_, call, "updating an organization", [&](DbConnection& db) {
+        return UpdateOrganizationTx(db, call, id, request.organization(),
+                                    request.update_mask(), out);
+      });
 }
 
 absl::Status RegistryStore::DeleteOrganization(const CallContext& call,
                                                int64_t id,
                                                const std::string& etag) {
-  return WithConnection(
-      *pool_, call.deadline, "deleting an organization", TxMode::kWrite,
+  return ScopedWrite(
+      *pool_, call, "deleting an organization",
       [&](DbConnection& db) -> absl::Status {
         std::optional<OrgInfo> info = LockOrganization(db, id);
         const std::string name = ResourceName("organizations", id);
@@ -271,12 +273,12 @@ absl::Status RegistryStore::MoveOrganization(
     const CallContext& call, const v1::MoveOrganizationRequest& request,
     int64_t id, int64_t new_parent_id, absl::CivilDay effective,
     v1::Organization* out) {
-  return IdempotentWrite(*pool_, call, "moving an organization", request, out,
-                         [&](DbConnection& db) {
-                           return MoveOrganizationTx(db, call, id,
-                                                     new_parent_id, effective,
-                                                     request.etag(), out);
-                         });
+  return ScopedIdempotentWrite(*pool_, call, "moving an organization", request,
+                               out, [&](DbConnection& db) {
+                                 return MoveOrganizationTx(
+                                     db, call, id, new_parent_id, effective,
+                                     request.etag(), out);
+                               });
 }
 
 absl::Status RegistryStore::GetAncestry(const CallContext& call, int64_t id,

@@ -14,6 +14,7 @@
 #include "common/text_fold.h"
 #include "services/registry/dated_history.h"
 #include "services/registry/organization_ancestors.h"
+#include "services/registry/organization_labels.h"
 #include "services/registry/store_internal.h"
 #include "services/registry/tree_rules.h"
 
@@ -130,6 +131,8 @@ absl::Status CreateOrganizationTx(DbConnection& db, const CallContext& call,
     place.setInt64(3, parent_id);
     place.executeUpdate();
   }
+  OpenLabels(db, id, valid_from, organization.display_name(),
+             organization.external_code());
   RETURN_IF_ERROR(AddToAncestors(db, id, parent ? &*parent : nullptr));
   RETURN_IF_ERROR(LoadOrganization(db, id, out));
   AppendChange(db, call, {out->name(), "created", id, out});
@@ -186,6 +189,11 @@ absl::Status UpdateOrganizationTx(DbConnection& db, const CallContext& call,
   update.setString(6, FormatDate(valid_to));
   update.setInt64(7, id);
   update.executeUpdate();
+  if (next.display_name() != current.display_name() ||
+      next.external_code() != current.external_code()) {
+    ChangeLabels(db, id, TodayInVietnam(), next.display_name(),
+                 next.external_code());
+  }
   RETURN_IF_ERROR(LoadOrganization(db, id, out));
   AppendChange(db, call, {out->name(), "updated", id, out});
   return absl::OkStatus();

@@ -15,6 +15,7 @@
 #include "services/registry/store.h"
 #include "services/registry/store_internal.h"
 #include "services/registry/tree_rules.h"
+#include "services/registry/write_scope.h"
 
 namespace chibo::registry {
 namespace {
@@ -89,7 +90,7 @@ absl::Status CheckSingleSecretary(DbConnection& db, const v1::Position& p,
 absl::Status RegistryStore::CreatePosition(
     const CallContext& call, const v1::CreatePositionRequest& request,
     v1::Position* out) {
-  return IdempotentWrite(
+  return ScopedIdempotentWrite(
       *pool_, call, "creating a position", request, out,
       [&](DbConnection& db) -> absl::Status {
         const v1::Position& p = request.position();
@@ -168,8 +169,8 @@ absl::Status RegistryStore::ListPositions(const CallContext& call,
 absl::Status RegistryStore::UpdatePosition(
     const CallContext& call, const v1::UpdatePositionRequest& request,
     int64_t id, v1::Position* out) {
-  return WithConnection(
-      *pool_, call.deadline, "updating a position", TxMode::kWrite,
+  return ScopedWrite(
+      *pool_, call, "updating a position",
       [&](DbConnection& db) -> absl::Status {
         v1::Position current;
         int64_t version = 0;
@@ -212,8 +213,8 @@ absl::Status RegistryStore::UpdatePosition(
 
 absl::Status RegistryStore::DeletePosition(const CallContext& call, int64_t id,
                                            const std::string& etag) {
-  return WithConnection(
-      *pool_, call.deadline, "deleting a position", TxMode::kWrite,
+  return ScopedWrite(
+      *pool_, call, "deleting a position",
       [&](DbConnection& db) -> absl::Status {
         v1::Position current;
         int64_t version = 0;
@@ -256,7 +257,7 @@ constexpr char kCadreSelect[] =
 absl::Status RegistryStore::CreateCadre(const CallContext& call,
                                         const v1::CreateCadreRequest& request,
                                         v1::Cadre* out) {
-  return IdempotentWrite(
+  return ScopedIdempotentWrite(
       *pool_, call, "creating a cadre", request, out,
       [&](DbConnection& db) -> absl::Status {
         const v1::Cadre& c = request.cadre();
@@ -336,9 +337,8 @@ absl::Status RegistryStore::ListCadres(const CallContext& call,
 
 absl::Status RegistryStore::DeleteCadre(const CallContext& call, int64_t id,
                                         const std::string& etag) {
-  return WithConnection(
-      *pool_, call.deadline, "deleting a cadre", TxMode::kWrite,
-      [&](DbConnection& db) -> absl::Status {
+  return ScopedWrite(
+      *pool_, call, "deleting a cadre", [&](DbConnection& db) -> absl::Status {
         sql::PreparedStatement& query = db.Prepare(
             "SELECT committee_id, version FROM cadres WHERE id = ? FOR UPDATE");
         query.setInt64(1, id);

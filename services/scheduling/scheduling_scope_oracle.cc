@@ -5,6 +5,8 @@
 
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "common/resource_name.h"
@@ -36,6 +38,31 @@ SchedulingScopeOracle::SchedulingScopeOracle(MysqlPool* pool,
                                              RegistryClient* registry)
     : TreeScopeOracle("scheduling", std::make_unique<TreeView>(pool, registry)),
       pool_(pool) {}
+
+absl::StatusOr<absl::CivilDay> SchedulingScopeOracle::DayOf(
+    absl::string_view resource_name, absl::Time deadline) {
+  ASSIGN_OR_RETURN(int64_t id,
+                   ParseResourceId(resource_name, "meetings", "name"));
+  std::optional<absl::CivilDay> day;
+  RETURN_IF_ERROR(WithConnection(
+      *pool_, deadline, "scope", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query =
+            db.Prepare("SELECT DATE(start_time) FROM meetings WHERE id = ?");
+        query.setInt64(1, id);
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        absl::CivilDay parsed;
+        if (row->next() &&
+            absl::ParseCivilTime(std::string(row->getString(1)), &parsed)) {
+          day = parsed;
+        }
+        return absl::OkStatus();
+      }));
+  if (!day) {
+    return absl::NotFoundError(absl::StrCat(resource_name, " does not exist"));
+  }
+  return *day;
+}
 
 absl::StatusOr<std::vector<int64_t>> SchedulingScopeOracle::OwnOrganizationsOf(
     absl::string_view collection, absl::string_view resource_name,

@@ -21,6 +21,11 @@ class SchedulingScopeOracle : public TreeScopeOracle {
   // With a tree view of its own.
   SchedulingScopeOracle(MysqlPool* pool, RegistryClient* registry);
 
+  // A held meeting ("meetings/7") is dated by the day it started: what its
+  // record's attendance and votes name the cell's members of.
+  absl::StatusOr<absl::CivilDay> DayOf(absl::string_view resource_name,
+                                       absl::Time deadline) override;
+
  protected:
   absl::StatusOr<std::vector<int64_t>> OwnOrganizationsOf(
       absl::string_view collection, absl::string_view resource_name,

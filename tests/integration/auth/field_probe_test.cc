@@ -25,6 +25,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "chibo/registry/v1/registry.grpc.pb.h"
+#include "chibo/scheduling/v1/scheduling.pb.h"
 #include "common/testing/tree_builder.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -105,27 +106,9 @@ const std::map<std::string, std::string>& NotProbed() {
       {"RecordMeeting record.tasks.name", "output only"},
       {"RecordMeeting record.tasks.meeting", "output only"},
       {"RecordMeeting record.tasks.cell", "output only"},
-      {"RecordMeeting record.chair",
-       "must be a member of the record's cell on the day (handler)"},
-      {"RecordMeeting record.secretary",
-       "must be a member of the record's cell on the day (handler)"},
-      {"RecordMeeting record.attendance.member",
-       "must be a member of the record's cell on the day (handler)"},
       {"RecordMeeting record.topics",
        "must be a topic of the cell's plan (handler)"},
-      {"RecordMeeting record.vote.ballots.member",
-       "must be a member of the record's cell on the day (handler)"},
-      {"RecordMeeting record.vote.exclusions.member",
-       "must be a member of the record's cell on the day (handler)"},
-      {"UpdateMeetingRecord record.attendance.member",
-       "must be a member of the record's cell on the day (handler)"},
-      {"UpdateMeetingRecord record.vote.ballots.member",
-       "must be a member of the record's cell on the day (handler)"},
-      {"UpdateMeetingRecord record.vote.exclusions.member",
-       "must be a member of the record's cell on the day (handler)"},
       {"UpdateMeetingRecord record.cell", "not in update_mask"},
-      {"UpdateMeetingRecord record.chair", "not in update_mask"},
-      {"UpdateMeetingRecord record.secretary", "not in update_mask"},
       {"UpdateMeetingRecord record.tasks.name", "not in update_mask"},
       {"UpdateMeetingRecord record.tasks.meeting", "not in update_mask"},
       {"UpdateMeetingRecord record.tasks.cell", "not in update_mask"},
@@ -153,6 +136,14 @@ struct Probe {
   bool in_scope_succeeds = true;
 };
 
+// A meeting of A's cell held in 2021 (an extra one: no nominal date), open
+// for the probed fields; the member of A's cell present.
+constexpr char kRecordOf[] = R"(record { cell: "$A.organizations"
+    kind: MEETING_KIND_REGULAR form: MEETING_FORM_IN_PERSON
+    start_time: "2021-02-05T14:00" end_time: "2021-02-05T16:00" )";
+constexpr char kPresentA[] =
+    R"(attendance { member: "$A.members" mark: ATTENDANCE_MARK_PRESENT } )";
+
 const std::vector<Probe>& Probes() {
   static const auto* probes = new std::vector<Probe>{
       {"RegistryService/CreateCadre", "cadre.member", "members",
@@ -175,6 +166,45 @@ const std::vector<Probe>& Probes() {
           end_time: "2021-02-05T16:00"
           tasks { title: "Báo cáo" assignee: "$P" due_date: "2021-03-01" } })",
        false},
+      // The people of a meeting: members of its cell on the day held.
+      {"SchedulingService/RecordMeeting", "record.chair", "members",
+       std::string(kRecordOf) + R"(chair: "$P" )" + kPresentA + "}"},
+      {"SchedulingService/RecordMeeting", "record.secretary", "members",
+       std::string(kRecordOf) + R"(secretary: "$P" )" + kPresentA + "}"},
+      {"SchedulingService/RecordMeeting", "record.attendance.member", "members",
+       std::string(kRecordOf) +
+           R"(attendance { member: "$P" mark: ATTENDANCE_MARK_PRESENT } })"},
+      {"SchedulingService/RecordMeeting", "record.vote.ballots.member",
+       "members",
+       std::string(kRecordOf) + kPresentA +
+           R"(vote { ballots { member: "$P" choice: VOTE_CHOICE_FOR } } })"},
+      {"SchedulingService/RecordMeeting", "record.vote.exclusions.member",
+       "members",
+       std::string(kRecordOf) + kPresentA +
+           R"(vote { votes_for: 1 exclusions { member: "$P"
+              reason: VOTE_EXCLUSION_REASON_PROBATIONARY } } })"},
+      {"SchedulingService/UpdateMeetingRecord", "record.chair", "members",
+       R"(record { name: "$A.meetings" chair: "$P" agenda: "Sửa" }
+          update_mask { paths: "agenda" })"},
+      {"SchedulingService/UpdateMeetingRecord", "record.secretary", "members",
+       R"(record { name: "$A.meetings" secretary: "$P" agenda: "Sửa" }
+          update_mask { paths: "agenda" })"},
+      {"SchedulingService/UpdateMeetingRecord", "record.attendance.member",
+       "members",
+       R"(record { name: "$A.meetings"
+          attendance { member: "$P" mark: ATTENDANCE_MARK_PRESENT } }
+          update_mask { paths: "attendance" })"},
+      {"SchedulingService/UpdateMeetingRecord", "record.vote.exclusions.member",
+       "members",
+       R"(record { name: "$A.meetings" vote { votes_for: 1 exclusions {
+          member: "$P" reason: VOTE_EXCLUSION_REASON_PROBATIONARY } } }
+          update_mask { paths: "vote" })"},
+      // Last: once the record has a vote, attendance alone is refused.
+      {"SchedulingService/UpdateMeetingRecord", "record.vote.ballots.member",
+       "members",
+       R"(record { name: "$A.meetings"
+          vote { ballots { member: "$P" choice: VOTE_CHOICE_FOR } } }
+          update_mask { paths: "vote" })"},
   };
   return *probes;
 }
@@ -411,9 +441,19 @@ TEST_F(FieldProbeTest, OutOfScopeAndMissingReferencesGetTheSameRefusal) {
                                        what + " (out of scope)");
       grpc::Status gone =
           CallUnchanged(method, *build(missing), token, what + " (missing)");
-      EXPECT_FALSE(out.ok()) << what << ": an out-of-scope reference passed";
+      // Refused by common/auth from the contract, before any handler.
+      EXPECT_EQ(out.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+          << what << ": " << out.error_message();
       EXPECT_EQ(Answer(out, out_of_scope), Answer(gone, missing))
           << what << ": out of scope and missing answer differently";
+      if (probe.collection == "members") {
+        // A member whose transfer into A's cell is dated 2030 is not A's.
+        grpc::Status future =
+            CallUnchanged(method, *build(*future_member_), token,
+                          what + " (transferred in the future)");
+        EXPECT_EQ(Answer(future, *future_member_), Answer(gone, missing))
+            << what << ": a future transfer answers unlike a missing member";
+      }
       // Nothing of B but the probed value itself comes back.
       const std::string message =
           absl::StrReplaceAll(out.error_message(), {{out_of_scope, "<value>"}});
@@ -683,6 +723,16 @@ TEST_F(FieldProbeTest, PastListingsShowThePastOnlyToItsScope) {
   grpc::Status status =
       stub->MoveOrganization(tree.NewContext().get(), move, &moved);
   ASSERT_TRUE(status.ok()) << status.error_message();
+  // And renamed and recoded today by its new committee's system.
+  registry::v1::UpdateOrganizationRequest rename;
+  rename.mutable_organization()->set_name(x1.name());
+  rename.mutable_organization()->set_display_name("Chi bộ X1 (sau hợp nhất)");
+  rename.mutable_organization()->set_external_code("HIST-X1-NEW");
+  rename.mutable_update_mask()->add_paths("display_name");
+  rename.mutable_update_mask()->add_paths("external_code");
+  registry::v1::Organization renamed;
+  status = stub->UpdateOrganization(tree.NewContext().get(), rename, &renamed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
 
   auto list = [&](const std::string& scope, const std::string& ancestor,
                   registry::v1::ListOrganizationsResponse* out) {
@@ -703,8 +753,27 @@ TEST_F(FieldProbeTest, PastListingsShowThePastOnlyToItsScope) {
     found = true;
     EXPECT_EQ(org.parent(), a.bloc) << "the parent is today's, not 2024's";
     EXPECT_EQ(org.etag(), "") << "a past view carries today's etag";
+    EXPECT_EQ(org.display_name(), x1.display_name()) << "today's name";
+    EXPECT_EQ(org.external_code(), x1.external_code()) << "today's code";
   }
   EXPECT_TRUE(found) << x1.name() << " was under the bloc in 2024";
+  // Today's listing has today's name and code.
+  registry::v1::ListOrganizationsResponse now;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + admin);
+    registry::v1::ListOrganizationsRequest request;
+    request.set_ancestor(other_bloc.name());
+    ASSERT_TRUE(stub->ListOrganizations(&context, request, &now).ok());
+  }
+  bool today_found = false;
+  for (const registry::v1::Organization& org : now.organizations()) {
+    if (org.name() != x1.name()) continue;
+    today_found = true;
+    EXPECT_EQ(org.display_name(), "Chi bộ X1 (sau hợp nhất)");
+    EXPECT_EQ(org.external_code(), "HIST-X1-NEW");
+  }
+  EXPECT_TRUE(today_found);
   // The office that holds X1 today did not hold it in 2024.
   registry::v1::ListOrganizationsResponse theirs;
   status = list(other_bloc.name(), x1.name(), &theirs);
@@ -758,6 +827,115 @@ TEST_F(FieldProbeTest, ConcurrentIdentityClashesAreEachRefusedAndAudited) {
     EXPECT_FALSE(absl::StrContains(status.error_message(), "members/"));
   }
   EXPECT_EQ(count(), before + kClients);
+}
+
+// A meeting's record names many members (attendance, ballots): each row is
+// checked against the cell's members on the day held, and one row of
+// another province, of another cell in the caller's scope, or of nobody
+// refuses the whole record with the same answer and no side effect. A
+// member who has left the cell since (here: now in province B) was a member
+// on the day, and passes.
+TEST_F(FieldProbeTest, MeetingRecordRowsAreEachMembersOfTheCellThatDay) {
+  auto stub = registry::v1::RegistryService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", servers_->port()),
+                          grpc::InsecureChannelCredentials()));
+  testing::TreeBuilder tree(stub.get(), "MIX-",
+                            servers_->Token("system_admin", "*"));
+  const Province& a = servers_->a();
+  const Province& b = servers_->b();
+  const registry::v1::Organization cell = tree.Organization(
+      "Chi bộ đông người", registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL,
+      a.bloc, "2020-01-01", registry::v1::CELL_CATEGORY_ENTERPRISE, "cell");
+  ASSERT_FALSE(cell.name().empty());
+  constexpr int kMembers = 30;
+  std::vector<std::string> members;
+  for (int i = 0; i < kMembers; ++i) {
+    const registry::v1::Member m =
+        tree.Member(cell.name(), absl::StrCat("Đảng viên ", i),
+                    registry::v1::MEMBER_STATUS_FULL, "2020-01-01");
+    ASSERT_FALSE(m.name().empty());
+    members.push_back(m.name());
+  }
+  // The last one left for province B in 2022.
+  registry::v1::TransferMemberRequest transfer;
+  transfer.set_member(members.back());
+  transfer.set_to_cell(b.by_collection.at("organizations"));
+  transfer.set_effective_date("2022-01-01");
+  registry::v1::Member moved;
+  ASSERT_TRUE(
+      stub->TransferMember(tree.NewContext().get(), transfer, &moved).ok());
+
+  const MethodDescriptor* record =
+      FindMethod("SchedulingService/RecordMeeting");
+  const MethodDescriptor* update =
+      FindMethod("SchedulingService/UpdateMeetingRecord");
+  ASSERT_NE(record, nullptr);
+  ASSERT_NE(update, nullptr);
+  auto meeting = [&](const std::string& extra) {
+    scheduling::v1::RecordMeetingRequest request;
+    scheduling::v1::MeetingRecord* r = request.mutable_record();
+    r->set_cell(cell.name());
+    r->set_kind(scheduling::v1::MEETING_KIND_REGULAR);
+    r->set_form(scheduling::v1::MEETING_FORM_IN_PERSON);
+    r->set_start_time("2021-03-05T14:00");
+    r->set_end_time("2021-03-05T16:00");
+    for (const std::string& m : members) {
+      scheduling::v1::Attendance* row = r->add_attendance();
+      row->set_member(m);
+      row->set_mark(scheduling::v1::ATTENDANCE_MARK_PRESENT);
+    }
+    if (!extra.empty()) {
+      scheduling::v1::Attendance* row = r->add_attendance();
+      row->set_member(extra);
+      row->set_mark(scheduling::v1::ATTENDANCE_MARK_PRESENT);
+    }
+    return request;
+  };
+  const std::string values[3] = {b.by_collection.at("members"),
+                                 Missing("members"),
+                                 a.by_collection.at("members")};
+  const std::vector<std::pair<std::string, std::string>> roles = {
+      {"integration", a.by_collection.at("province")},
+      {"committee_office", a.bloc},
+      {"cell_secretary", cell.name()}};
+  for (const auto& [role, scope] : roles) {
+    const std::string token = servers_->Token(role, scope);
+    std::string answers[3];
+    for (int v = 0; v < 3; ++v) {
+      grpc::Status status =
+          CallUnchanged(record, meeting(values[v]), token,
+                        absl::StrCat("RecordMeeting with ", values[v],
+                                     " among ", kMembers, " as ", role));
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+          << role << " " << values[v] << ": " << status.error_message();
+      answers[v] = Answer(status, values[v]);
+    }
+    EXPECT_EQ(answers[0], answers[1]) << role;
+    EXPECT_EQ(answers[0], answers[2]) << role;
+  }
+  // All of the cell's members that day, the one now in B included.
+  std::string bytes;
+  grpc::Status held =
+      Call(PortOf(*servers_, record), record, meeting(""),
+           servers_->Token("cell_secretary", cell.name()), nullptr, &bytes);
+  ASSERT_TRUE(held.ok()) << held.error_message();
+  scheduling::v1::MeetingRecord stored;
+  ASSERT_TRUE(stored.ParseFromString(bytes));
+  EXPECT_EQ(stored.attendance_size(), kMembers);
+
+  // A correction mixing in someone else is refused the same way.
+  for (int v = 0; v < 3; ++v) {
+    scheduling::v1::UpdateMeetingRecordRequest correction;
+    *correction.mutable_record()->mutable_attendance() =
+        meeting(values[v]).record().attendance();
+    correction.mutable_record()->set_name(stored.name());
+    correction.mutable_update_mask()->add_paths("attendance");
+    grpc::Status status = CallUnchanged(
+        update, correction, servers_->Token("committee_office", a.bloc),
+        absl::StrCat("UpdateMeetingRecord with ", values[v]));
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << values[v] << ": " << status.error_message();
+  }
 }
 
 TEST_F(FieldProbeTest, TwoAuthorizationHeadersAreUnauthenticated) {

@@ -18,8 +18,8 @@ TEST(ServiceIdentityTest, DownstreamWritesRecordTheEndUser) {
   ServiceIdentity scheduling("scheduling", (*servers)->keys());
 
   CallContext upstream;
-  upstream.caller = {"user:lan.nguyen", "committee_office", "organizations/1",
-                     ""};
+  upstream.caller = {
+      "user:lan.nguyen", "committee_office", "organizations/1", "", {}};
   upstream.deadline = absl::Now() + absl::Seconds(7);
   upstream.request_id = "req-77";
   auto context = scheduling.ContextFor(upstream);
