@@ -2,8 +2,12 @@
 // after the fact, as an integration system (here insecure-dev: a system
 // admin) does; the live rule for everyone else stays.
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "common/dates.h"
@@ -21,6 +25,15 @@ class BackfillTest : public SchedulingTest {
     google::protobuf::Timestamp out;
     out.set_seconds(absl::ToUnixSeconds(t));
     return out;
+  }
+
+  // The postponements stored for `cell`.
+  static int64_t StoredPostponements(const std::string& cell) {
+    auto count =
+        db().QueryInt("SELECT COUNT(*) FROM postponements WHERE cell_id = ?",
+                      {cell.substr(cell.find('/') + 1)});
+    EXPECT_TRUE(count.ok()) << count.status();
+    return count.value_or(-1);
   }
 
   grpc::Status Backfill(const std::string& cell, const std::string& nominal,
@@ -139,6 +152,85 @@ TEST_F(BackfillTest, TheLiveRuleStaysAndBadBackfillsNameTheField) {
   // The new day after the day it was due.
   ExpectError(Backfill(tree.cell, "2023-04-05", "2023-04-05", 4, 1, &out),
               grpc::StatusCode::INVALID_ARGUMENT, "new_date");
+}
+
+TEST_F(BackfillTest, SixteenConcurrentBackfillersWriteEachOnce) {
+  Tree tree = MakeTree(0);
+  MakeDayRule(tree.cell, 5, "2022-01-01", v1::RULE_TARGET_CELL);
+  constexpr int kClients = 16;
+  // Client c backfills month c of 2022-01..2023-04, reported late (the
+  // 20th) and held on the 25th, with its own request id. Round 0 writes,
+  // round 1 retries every request at once: nothing twice, the same answers.
+  auto month = [](int c) { return absl::CivilMonth(2022, 1) + c; };
+  std::vector<std::string> names(kClients);
+  std::atomic<int> failures{0};
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+      clients.emplace_back([&, c, round] {
+        const absl::CivilMonth m = month(c);
+        v1::PostponeMeetingRequest request;
+        request.set_cell(tree.cell);
+        request.set_nominal_date(
+            absl::StrFormat("%04d-%02d-05", m.year(), m.month()));
+        request.set_new_date(
+            absl::StrFormat("%04d-%02d-25", m.year(), m.month()));
+        request.set_reason("Trùng lịch hội nghị của tỉnh");
+        request.set_backfill(true);
+        request.mutable_report_time()->set_seconds(absl::ToUnixSeconds(
+            absl::FromCivil(absl::CivilMinute(m.year(), m.month(), 20, 9, 0),
+                            VietnamTimeZone())));
+        request.set_request_id(absl::StrCat("concurrent-backfill-", c));
+        v1::Postponement out;
+        grpc::Status status =
+            stub().PostponeMeeting(Context().get(), request, &out);
+        if (!status.ok()) {
+          ++failures;
+          ADD_FAILURE() << round << "/" << c << ": " << status.error_code()
+                        << " " << status.error_message();
+          return;
+        }
+        EXPECT_TRUE(out.reported_late());
+        if (round == 0) {
+          names[c] = out.name();
+        } else {
+          EXPECT_EQ(out.name(), names[c]) << c;
+        }
+      });
+    }
+    for (std::thread& t : clients) t.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(StoredPostponements(tree.cell), kClients);
+
+  // 16 clients sending the same request at once (a retrying integrator
+  // that fanned out): one postponement, every client gets it.
+  std::vector<std::string> same(kClients);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      v1::Postponement out;
+      grpc::Status status = Backfill(tree.cell, "2023-05-05", "2023-05-25", 5,
+                                     20, &out, "concurrent-backfill-same");
+      if (!status.ok()) {
+        ++failures;
+        ADD_FAILURE() << c << ": " << status.error_code() << " "
+                      << status.error_message();
+      }
+      same[c] = out.name();
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (const std::string& name : same) EXPECT_EQ(name, same[0]);
+  EXPECT_EQ(StoredPostponements(tree.cell), kClients + 1);
+  // Each month holds exactly one postponement.
+  const std::vector<v1::Meeting> listed =
+      Meetings(tree.cell, "2022-01-01", "2023-05-31");
+  EXPECT_EQ(listed.size(), 17u);
+  for (const v1::Meeting& m : listed) {
+    EXPECT_EQ(m.postponements_size(), 1) << m.nominal_date();
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // UpdateMeetingRecord through the real servers and MariaDB: a corrected
-// attendance mark changes compliance and the absence ledger; stale etags,
+// attendance mark changes compliance and the absence ledger; the
+// "corrected" event read back from scheduling's own feed; stale etags,
 // retries and 16 concurrent correctors.
 
 #include <atomic>
@@ -7,8 +8,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
 #include "tests/integration/scheduling/scheduling_fixture.h"
 
 namespace chibo::scheduling {
@@ -66,6 +70,47 @@ class CorrectionTest : public SchedulingTest {
     return request;
   }
 
+  // The feed's "corrected" events of `record` after `after`, read through
+  // ListChanges page by page; waits (up to 10 s) until `want` of them are
+  // out, since the feed hands out only what can no longer be overtaken.
+  std::vector<feed::v1::Change> Corrections(const std::string& record,
+                                            int64_t after, size_t want) {
+    std::vector<feed::v1::Change> out;
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (true) {
+      out.clear();
+      int64_t cursor = after;
+      while (true) {
+        feed::v1::ListChangesRequest request;
+        request.set_after_sequence(cursor);
+        request.set_page_size(1000);
+        feed::v1::ListChangesResponse page;
+        grpc::Status status =
+            feed().ListChanges(Context().get(), request, &page);
+        EXPECT_TRUE(status.ok()) << status.error_message();
+        if (!status.ok()) return out;
+        for (const feed::v1::Change& c : page.changes()) {
+          if (c.resource() == record && c.action() == "corrected") {
+            out.push_back(c);
+          }
+        }
+        if (page.changes().empty() || page.last_sequence() <= cursor) break;
+        cursor = page.last_sequence();
+      }
+      if (out.size() >= want || absl::Now() > deadline) return out;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+
+  // The feed's head now.
+  int64_t FeedHead() {
+    feed::v1::ListChangesRequest request;
+    request.set_page_size(1);
+    feed::v1::ListChangesResponse page;
+    EXPECT_TRUE(feed().ListChanges(Context().get(), request, &page).ok());
+    return page.head_sequence();
+  }
+
   Tree tree_;
   int y_ = 0;
 };
@@ -75,6 +120,9 @@ TEST_F(CorrectionTest, ACorrectedMarkChangesComplianceAndTheLedger) {
   ASSERT_EQ(records.size(), 3u);
   v1::ComplianceReport before = Report();
   ASSERT_EQ(before.alerts_size(), 1);  // 3 months absent without reason
+  EXPECT_EQ(before.alerts(0).member(), tree_.members[1]);
+  EXPECT_EQ(before.alerts(0).kind(), v1::AbsenceAlert::KIND_UNEXCUSED_MONTHS);
+  EXPECT_EQ(before.alerts(0).count(), 3);
   EXPECT_DOUBLE_EQ(before.attendance_rate(), 0.5);
 
   // The March mark was mistyped: absent with reason.
@@ -113,6 +161,60 @@ TEST_F(CorrectionTest, ACorrectedMarkChangesComplianceAndTheLedger) {
   ASSERT_TRUE(
       stub().UpdateMeetingRecord(Context().get(), present, &retried).ok());
   EXPECT_DOUBLE_EQ(Report().cells(0).attendance_rate(), 4.0 / 6.0);
+}
+
+TEST_F(CorrectionTest, TheCorrectionIsReadBackFromTheFeed) {
+  const std::vector<v1::MeetingRecord> records = RecordQuarter();
+  ASSERT_EQ(records.size(), 3u);
+  const int64_t head = FeedHead();
+  const std::string& name = records[1].name();
+
+  v1::UpdateMeetingRecordRequest request =
+      MarkCorrection(records[1], v1::ATTENDANCE_MARK_ABSENT_WITH_REASON);
+  request.set_request_id("feed-correction");
+  v1::MeetingRecord corrected;
+  grpc::Status status =
+      stub().UpdateMeetingRecord(Context().get(), request, &corrected);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // A retry and a stale etag write no event.
+  v1::MeetingRecord out;
+  ASSERT_TRUE(stub().UpdateMeetingRecord(Context().get(), request, &out).ok());
+  v1::UpdateMeetingRecordRequest stale =
+      MarkCorrection(records[1], v1::ATTENDANCE_MARK_PRESENT);
+  ExpectError(stub().UpdateMeetingRecord(Context().get(), stale, &out),
+              grpc::StatusCode::ABORTED, "etag: " + name);
+  // A later, valid correction: once its event is out, every earlier one is.
+  v1::UpdateMeetingRecordRequest later =
+      MarkCorrection(corrected, v1::ATTENDANCE_MARK_PRESENT);
+  later.set_request_id("feed-correction-2");
+  v1::MeetingRecord last;
+  ASSERT_TRUE(stub().UpdateMeetingRecord(Context().get(), later, &last).ok());
+
+  const std::vector<feed::v1::Change> events = Corrections(name, head, 2);
+  ASSERT_EQ(events.size(), 2u);
+  const feed::v1::Change& first = events[0];
+  EXPECT_EQ(first.resource(), name);
+  EXPECT_EQ(first.organization(), tree_.cell);
+  EXPECT_EQ(first.request_id(), "feed-correction");
+  EXPECT_TRUE(absl::StrContains(first.method(), "UpdateMeetingRecord"))
+      << first.method();
+  // The payload is the record as corrected.
+  v1::MeetingRecord payload;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(first.payload_json(),
+                                                          &payload)
+                  .ok())
+      << first.payload_json();
+  EXPECT_EQ(payload.name(), name);
+  EXPECT_EQ(payload.etag(), corrected.etag());
+  EXPECT_EQ(payload.attendance(1).mark(),
+            v1::ATTENDANCE_MARK_ABSENT_WITH_REASON);
+  EXPECT_EQ(events[1].request_id(), "feed-correction-2");
+  EXPECT_LT(first.sequence(), events[1].sequence());
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  events[1].payload_json(), &payload)
+                  .ok());
+  EXPECT_EQ(payload.etag(), last.etag());
+  EXPECT_EQ(payload.attendance(1).mark(), v1::ATTENDANCE_MARK_PRESENT);
 }
 
 TEST_F(CorrectionTest, BadCorrectionsNameTheField) {

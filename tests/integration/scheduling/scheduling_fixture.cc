@@ -15,6 +15,7 @@ std::unique_ptr<testing::TestService> SchedulingTest::scheduling_;
 std::unique_ptr<testing::TreeBuilder> SchedulingTest::tree_;
 std::unique_ptr<registry::v1::RegistryService::Stub> SchedulingTest::registry_;
 std::unique_ptr<v1::SchedulingService::Stub> SchedulingTest::stub_;
+std::unique_ptr<feed::v1::ChangeFeedService::Stub> SchedulingTest::feed_;
 
 void SchedulingTest::SetUpTestSuite() {
   auto registry_server =
@@ -31,11 +32,13 @@ void SchedulingTest::SetUpTestSuite() {
   registry_ =
       registry::v1::RegistryService::NewStub(registry_server_->channel());
   stub_ = v1::SchedulingService::NewStub(scheduling_->channel());
+  feed_ = feed::v1::ChangeFeedService::NewStub(scheduling_->channel());
   tree_ = std::make_unique<testing::TreeBuilder>(registry_.get(), "S");
 }
 
 void SchedulingTest::TearDownTestSuite() {
   tree_.reset();
+  feed_.reset();
   stub_.reset();
   registry_.reset();
   scheduling_.reset();

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "chibo/feed/v1/feed.grpc.pb.h"
 #include "chibo/registry/v1/registry.grpc.pb.h"
 #include "chibo/scheduling/v1/scheduling.grpc.pb.h"
 #include "common/testing/expect_status.h"
@@ -78,6 +79,8 @@ class SchedulingTest : public ::testing::Test {
 
   static registry::v1::RegistryService::Stub& registry() { return *registry_; }
   static v1::SchedulingService::Stub& stub() { return *stub_; }
+  // Scheduling's own change feed, served beside it.
+  static feed::v1::ChangeFeedService::Stub& feed() { return *feed_; }
   static testing::TestDatabase& db() { return scheduling_->db(); }
 
   // Last year and next year in Vietnam: records must lie in the past,
@@ -91,6 +94,7 @@ class SchedulingTest : public ::testing::Test {
   static std::unique_ptr<testing::TreeBuilder> tree_;
   static std::unique_ptr<registry::v1::RegistryService::Stub> registry_;
   static std::unique_ptr<v1::SchedulingService::Stub> stub_;
+  static std::unique_ptr<feed::v1::ChangeFeedService::Stub> feed_;
 };
 
 }  // namespace chibo::scheduling

@@ -1,9 +1,12 @@
 // The vote on a record's resolution through the real servers and MariaDB:
 // the registry's statuses and the record's facts decide the denominator.
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "tests/integration/scheduling/scheduling_fixture.h"
 
@@ -124,6 +127,85 @@ TEST_F(VoteTest, BadVotesAreRefusedNamingTheField) {
   accepted.mutable_attendance(0)->set_reason_accepted(true);
   ExpectError(Record(accepted, &out), grpc::StatusCode::INVALID_ARGUMENT,
               "record.attendance[0].reason_accepted");
+}
+
+TEST_F(VoteTest, SixteenConcurrentRecordersWithVotesWriteEachOnce) {
+  constexpr int kClients = 16;
+  const int y = LastYear() - 1;
+  MakeDayRule(tree_.cell, 12, absl::StrFormat("%04d-01-01", y),
+              v1::RULE_TARGET_CELL);
+  // 17 months: one per client, and one that every client records at once.
+  const std::vector<v1::Meeting> months =
+      Meetings(tree_.cell, absl::StrFormat("%04d-01-01", y),
+               absl::StrFormat("%04d-05-31", y + 1));
+  ASSERT_EQ(months.size(), 17u);
+  auto request = [&](int month) {
+    v1::MeetingRecord r = Request();
+    r.set_nominal_date(months[month].nominal_date());
+    r.set_start_time(months[month].scheduled_date() + "T14:00");
+    r.set_end_time(months[month].scheduled_date() + "T16:00");
+    r.mutable_vote()->set_votes_for(3);
+    r.mutable_vote()->set_votes_against(1);
+    return r;
+  };
+  std::vector<std::string> names(kClients + 1);
+  std::atomic<int> failures{0};
+  auto run = [&](int c, int month, const std::string& request_id,
+                 std::string* name) {
+    v1::MeetingRecord out;
+    grpc::Status status = Record(request(month), &out, request_id);
+    if (!status.ok()) {
+      ++failures;
+      ADD_FAILURE() << c << ": " << status.error_code() << " "
+                    << status.error_message();
+      return;
+    }
+    EXPECT_TRUE(out.vote().passed()) << c;
+    EXPECT_EQ(out.vote().denominator(), 4) << c;
+    if (name->empty()) {
+      *name = out.name();
+    } else {
+      EXPECT_EQ(out.name(), *name) << c;
+    }
+  };
+  // Round 0: each client its own month and request id; round 1: all retry.
+  // Each client owns its slot of `names`, so no two threads share one.
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+      clients.emplace_back(
+          [&, c] { run(c, c, absl::StrCat("vote-", c), &names[c]); });
+    }
+    for (std::thread& t : clients) t.join();
+  }
+  // Then all 16 send one request at once.
+  std::vector<std::string> same(kClients);
+  {
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+      clients.emplace_back([&, c] { run(c, kClients, "vote-same", &same[c]); });
+    }
+    for (std::thread& t : clients) t.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  for (const std::string& name : same) EXPECT_EQ(name, same[0]);
+
+  const std::string cell_id = tree_.cell.substr(tree_.cell.find('/') + 1);
+  auto count = [&](const std::string& sql) {
+    auto n = db().QueryInt(sql, {cell_id});
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.value_or(-1);
+  };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM meetings WHERE cell_id = ?"),
+            kClients + 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM meeting_votes v JOIN meetings m "
+                  "ON m.id = v.meeting_id WHERE m.cell_id = ? AND v.passed"),
+            kClients + 1);
+  for (const v1::Meeting& m :
+       Meetings(tree_.cell, absl::StrFormat("%04d-01-01", y),
+                absl::StrFormat("%04d-05-31", y + 1))) {
+    EXPECT_EQ(m.state(), v1::MEETING_STATE_HELD) << m.nominal_date();
+  }
 }
 
 }  // namespace
