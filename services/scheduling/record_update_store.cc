@@ -83,6 +83,7 @@ absl::Status SchedulingStore::UpdateRecord(
           }
         }
         if (paths.count("attendance") > 0 || paths.count("vote") > 0) {
+          ClearVote(db, id);
           WriteVote(db, id, record);
         }
         sql::PreparedStatement& bump = db.Prepare(

@@ -51,16 +51,35 @@ v1::VoteExclusionReason ExclusionToProto(VoteExclusion exclusion) {
 
 }  // namespace
 
-void WriteVote(DbConnection& db, int64_t meeting_id, const NewRecord& record) {
-  sql::PreparedStatement& clear_members =
-      db.Prepare("DELETE FROM meeting_vote_members WHERE meeting_id = ?");
-  clear_members.setInt64(1, meeting_id);
-  clear_members.executeUpdate();
-  sql::PreparedStatement& clear_vote =
-      db.Prepare("DELETE FROM meeting_votes WHERE meeting_id = ?");
-  clear_vote.setInt64(1, meeting_id);
-  clear_vote.executeUpdate();
+void ClearVote(DbConnection& db, int64_t meeting_id) {
+  // A DELETE that matches nothing still takes a next-key lock, and for the
+  // newest meeting that is the gap every new record inserts its vote into:
+  // concurrent recorders then deadlock on it. So delete only rows that are
+  // there (the caller holds the meeting row, so none appear meanwhile).
+  sql::PreparedStatement& has = db.Prepare(
+      "SELECT EXISTS (SELECT 1 FROM meeting_votes WHERE meeting_id = ?), "
+      "EXISTS (SELECT 1 FROM meeting_vote_members WHERE meeting_id = ?)");
+  has.setInt64(1, meeting_id);
+  has.setInt64(2, meeting_id);
+  std::unique_ptr<sql::ResultSet> row(has.executeQuery());
+  if (!row->next()) return;
+  const bool vote = row->getBoolean(1);
+  const bool members = row->getBoolean(2);
+  if (members) {
+    sql::PreparedStatement& clear_members =
+        db.Prepare("DELETE FROM meeting_vote_members WHERE meeting_id = ?");
+    clear_members.setInt64(1, meeting_id);
+    clear_members.executeUpdate();
+  }
+  if (vote) {
+    sql::PreparedStatement& clear_vote =
+        db.Prepare("DELETE FROM meeting_votes WHERE meeting_id = ?");
+    clear_vote.setInt64(1, meeting_id);
+    clear_vote.executeUpdate();
+  }
+}
 
+void WriteVote(DbConnection& db, int64_t meeting_id, const NewRecord& record) {
   std::map<int64_t, VoteExclusion> excluded;
   if (record.vote) {
     const VoteOutcome& v = *record.vote;

@@ -13,9 +13,13 @@
 namespace chibo::scheduling {
 
 // Writes `record`'s vote (if any) and the members' notable facts (a
-// ballot, an exclusion, temporary transfer, an accepted reason). Replaces
-// what `meeting_id` had (a correction writes it again).
+// ballot, an exclusion, temporary transfer, an accepted reason) for a
+// meeting that has none: a correction calls ClearVote first.
 void WriteVote(DbConnection& db, int64_t meeting_id, const NewRecord& record);
+
+// Removes `meeting_id`'s vote and members' facts, if it has any. The caller
+// holds the meeting row (FOR UPDATE).
+void ClearVote(DbConnection& db, int64_t meeting_id);
 
 // Adds the stored vote and the members' facts to `out` (its attendance
 // already loaded).
