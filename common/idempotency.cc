@@ -36,6 +36,18 @@ std::string RequestHash(const google::protobuf::Message& request) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
+// The row's key (0005_compact_idempotency_key.sql): SHA-256 of
+// "<method> <request_id>", 32 raw bytes. A fixed-width binary key keeps the
+// claim's B-tree work to memcmp of 32 bytes, where the old (method,
+// request_id) key compared two utf8mb4 strings by collation weights.
+std::string KeyHash(const CallContext& call) {
+  const std::string text = absl::StrCat(call.method, " ", call.request_id);
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+         reinterpret_cast<unsigned char*>(&digest[0]));
+  return digest;
+}
+
 }  // namespace
 
 absl::Status ValidateRequestId(absl::string_view request_id) {
@@ -55,7 +67,8 @@ namespace {
 
 // What a request_id's row says about an earlier attempt.
 absl::Status StoredResponse(MysqlPool& pool, const CallContext& call,
-                            absl::string_view what, const std::string& hash,
+                            absl::string_view what, const std::string& key,
+                            const std::string& hash,
                             google::protobuf::Message* response, bool* found) {
   *found = false;
   return WithConnection(
@@ -63,9 +76,8 @@ absl::Status StoredResponse(MysqlPool& pool, const CallContext& call,
       [&](DbConnection& db) -> absl::Status {
         sql::PreparedStatement& find = db.Prepare(
             "SELECT request_hash, response FROM idempotency_keys "
-            "WHERE method = ? AND request_id = ?");
-        find.setString(1, call.method);
-        find.setString(2, call.request_id);
+            "WHERE key_hash = ?");
+        find.setString(1, key);
         std::unique_ptr<sql::ResultSet> row(find.executeQuery());
         if (!row->next()) return absl::OkStatus();
         *found = true;
@@ -92,6 +104,7 @@ absl::Status IdempotentWrite(
     return WithConnection(pool, call.deadline, what, TxMode::kWrite, write);
   }
   const std::string hash = RequestHash(request);
+  const std::string key = KeyHash(call);
   // The key is claimed by inserting it, with the response, as the last
   // statement of the write's transaction. An INSERT of a new key takes only
   // an insert-intention lock, which never conflicts with other new keys (a
@@ -114,15 +127,17 @@ absl::Status IdempotentWrite(
           RETURN_IF_ERROR(write(db));
           sql::PreparedStatement& claim = db.Prepare(
               "INSERT INTO idempotency_keys "
-              "(request_id, method, request_hash, response, created_at) "
-              "VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))");
-          claim.setString(1, call.request_id);
-          claim.setString(2, call.method);
-          claim.setString(3, hash);
-          // As a string, not setBlob: Connector/C++ sends a blob parameter
-          // in a round trip of its own (mysql_stmt_send_long_data). The
-          // string keeps its length, so binary bytes pass unchanged.
-          claim.setString(4, response->SerializeAsString());
+              "(key_hash, request_id, method, request_hash, response, "
+              "created_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))");
+          // Binary values as strings, not setBlob: Connector/C++ sends a
+          // blob parameter in a round trip of its own
+          // (mysql_stmt_send_long_data). The string keeps its length, so
+          // binary bytes pass unchanged.
+          claim.setString(1, key);
+          claim.setString(2, call.request_id);
+          claim.setString(3, call.method);
+          claim.setString(4, hash);
+          claim.setString(5, response->SerializeAsString());
           try {
             claim.executeUpdate();
           } catch (const sql::SQLException& e) {
@@ -137,7 +152,7 @@ absl::Status IdempotentWrite(
     // the same request wrote first (a unique code it had just taken): the
     // answer is the one that attempt stored.
     absl::Status stored =
-        StoredResponse(pool, call, what, hash, response, &found);
+        StoredResponse(pool, call, what, key, hash, response, &found);
     if (stored.ok() && found) return absl::OkStatus();
     if (found) return stored;  // the same request_id, another request
     if (!claimed_elsewhere) return status;

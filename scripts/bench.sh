@@ -16,6 +16,7 @@ usage() {
 Usage: scripts/bench.sh [--smoke] [--duration=SECONDS] [--concurrency=N]
                         [--warmup=SECONDS] [--rounds=N] [--max_threads=N]
                         [--no-build] [--build-dir=DIR] [--keep]
+                        [--only=reads,writes,province]
 
 Starts a private MariaDB (socket only, temporary directory), the echo
 baseline (tools/bench), the registry and scheduling (both --insecure_dev,
@@ -64,6 +65,12 @@ Options:
   --keep             keep the temporary directory (logs) and print its path
   --province_scale=X chibo-datagen --scale of the province cases (default
                      1.0, about 3,000 cells; smoke 0.003)
+  --only=PARTS       run only these parts, comma-separated: reads (echo
+                     against GetOrganization, the mariadb-slap baseline),
+                     writes (the 16-thread writes with and without
+                     request_id), province (the province cases); default
+                     all three. E.g. --only=writes --rounds=8 for the
+                     request_id ratio alone
   -h, --help         this text
 
 Without --smoke it only reports: the exit status is 0 unless something
@@ -83,6 +90,7 @@ MAX_THREADS=32
 ROUNDS=""
 RUN_SECONDS=""
 PROVINCE_SCALE=""
+ONLY="reads,writes,province"
 
 TMP=""
 DB_DIR=""
@@ -107,7 +115,7 @@ parse_args() {
       --smoke) SMOKE=1 ;;
       --no-build) BUILD=0 ;;
       --keep) KEEP=1 ;;
-      --duration | --concurrency | --warmup | --max_threads | --rounds | --build-dir | --province_scale)
+      --duration | --concurrency | --warmup | --max_threads | --rounds | --build-dir | --province_scale | --only)
         (($# > 0)) || chibo_die "$arg needs a value"
         set -- "$arg=$1" "${@:2}"
         continue
@@ -123,6 +131,7 @@ parse_args() {
           --rounds) ROUNDS="$value" ;;
           --build-dir) CHIBO_BUILD_DIR="$value" ;;
           --province_scale) PROVINCE_SCALE="$value" ;;
+          --only) ONLY="$value" ;;
           *)
             usage >&2
             exit 2
@@ -161,7 +170,20 @@ parse_args() {
     [[ "$v" =~ ^[1-9][0-9]*$ ]] || chibo_die "expected a positive integer, got '$v'"
   done
   RUN_SECONDS="$(awk -v d="$DURATION" -v r="$ROUNDS" 'BEGIN {printf "%g", d / r}')"
+  local part
+  local -a parts=()
+  IFS=, read -r -a parts <<<"$ONLY"
+  ((${#parts[@]} > 0)) || chibo_die "--only needs at least one of reads, writes, province"
+  for part in "${parts[@]}"; do
+    case "$part" in
+      reads | writes | province) ;;
+      *) chibo_die "--only: unknown part '$part' (reads, writes, province)" ;;
+    esac
+  done
 }
+
+# Whether PART (reads, writes, province) is to run (--only).
+wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 # ---------------------------------------------------------------- helpers
 
@@ -296,12 +318,31 @@ now_us() {
   echo "$((10#$t))"
 }
 
+# MariaDB's counters that show what a write costs it, in this order:
+# statements run (Questions: every statement and prepared-statement
+# execution of every client), rows written (Handler_write) and bytes
+# written to the redo log.
+# Read from the server as a whole (the follower's polls are included).
+DB_SOCK=""
+DB_COUNTERS=(Questions Handler_write Innodb_os_log_written)
+db_counters() {
+  local out
+  out="$(mariadb --no-defaults --socket="$DB_SOCK" --user=root -N -B \
+    -e "SHOW GLOBAL STATUS WHERE Variable_name IN ('${DB_COUNTERS[0]}', '${DB_COUNTERS[1]}', '${DB_COUNTERS[2]}')" 2>/dev/null)" || true
+  local name value
+  local -A got=()
+  while read -r name value; do got[$name]="$value"; done <<<"$out"
+  echo "${got[${DB_COUNTERS[0]}]:-0} ${got[${DB_COUNTERS[1]}]:-0} ${got[${DB_COUNTERS[2]}]:-0}"
+}
+
 # Runs the loadgen against TARGET while sampling the VmRSS of the given
-# PIDs every 0.2 s. Sets RESULT (the JSON line), PEAK[pid] (KiB) and
+# PIDs every 0.2 s. Sets RESULT (the JSON line), PEAK[pid] (KiB),
 # CPU[pid] (clock ticks used from the end of the warmup to the end of the
-# run).
+# run) and, when DB_SOCK is set, DB_DELTA (the db_counters over the same
+# span, space-separated).
 declare -A PEAK=() CPU=()
 RESULT=""
+DB_DELTA=""
 # LOAD_CONCURRENCY overrides --concurrency for one run; LOADGEN_EXTRA holds
 # more loadgen arguments (--unique_fields, --id_style).
 LOAD_CONCURRENCY=""
@@ -321,6 +362,7 @@ run_load() { # LABEL PORT METHOD JSON PID...
     "${LOADGEN_EXTRA[@]}" >"$out" 2>"$err" &
   LOADGEN_PID=$!
   local -A cpu0=()
+  local status0=""
   for pid in "$@"; do PEAK[$pid]=0; done
   while chibo_alive "$LOADGEN_PID"; do
     for pid in "$@"; do
@@ -330,11 +372,21 @@ run_load() { # LABEL PORT METHOD JSON PID...
         cpu0[$pid]="$(cpu_ticks "$pid")"
       fi
     done
+    if [[ -n "$DB_SOCK" && -z "$status0" ]] && (($(now_us) >= measure_at)); then
+      status0="$(db_counters)"
+    fi
     sleep 0.2
   done
   for pid in "$@"; do
     CPU[$pid]=$(($(cpu_ticks "$pid") - ${cpu0[$pid]:-0}))
   done
+  DB_DELTA=""
+  if [[ -n "$DB_SOCK" && -n "$status0" ]]; then
+    local -a before after
+    read -r -a before <<<"$status0"
+    read -r -a after <<<"$(db_counters)"
+    DB_DELTA="$((after[0] - before[0])) $((after[1] - before[1])) $((after[2] - before[2]))"
+  fi
   local rc=0
   wait "$LOADGEN_PID" || rc=$?
   LOADGEN_PID=""
@@ -427,9 +479,12 @@ declare -A WRITE_SERVICE=([CreateMember]=registry [CreateOrganization]=registry
 # CELL), RecordMeeting to scheduling (an extra meeting of a new cell under
 # BLOC per run, see record_cell; nothing in it needs to be unique per call,
 # each call records one more meeting). Sets
-# WRITE_RESULTS[<method>-<variant>] to the summarize line and
-# WRITE_WARMUP[<method>-<variant>] to the calls that failed in its warm-ups.
-declare -A WRITE_RESULTS=() WRITE_WARMUP=()
+# WRITE_RESULTS[<method>-<variant>] to the summarize line,
+# WRITE_WARMUP[<method>-<variant>] to the calls that failed in its warm-ups,
+# WRITE_ROUND_QPS[<method>-<variant>-<round>] to each round's qps and
+# WRITE_COST[<method>-<variant>] to "calls server_ticks db_ticks statements
+# rows_inserted redo_bytes" summed over the rounds.
+declare -A WRITE_RESULTS=() WRITE_WARMUP=() WRITE_ROUND_QPS=() WRITE_COST=()
 run_write_loads() { # REGISTRY_PORT SCHEDULING_PORT CELL BLOC
   local registry_port="$1" scheduling_port="$2" cell="$3" bloc="$4"
   local round method variant
@@ -466,6 +521,24 @@ run_write_loads() { # REGISTRY_PORT SCHEDULING_PORT CELL BLOC
         fi
         run_load "$method-$variant-$round" "$port" "$path" "${json[$method]}" "${pids[@]}"
         runs[$method-$variant]+="$RESULT"$'\n'
+        local calls seconds errors
+        calls="$(json_field "$RESULT" calls)"
+        errors="$(json_field "$RESULT" errors)"
+        seconds="$(json_field "$RESULT" seconds)"
+        WRITE_ROUND_QPS[$method-$variant-$round]="$(awk -v c="$calls" -v e="$errors" -v s="$seconds" \
+          'BEGIN {printf "%.3f", (s > 0) ? (c - e) / s : 0}')"
+        # Cost per call, summed over the rounds: our services' CPU (for
+        # RecordMeeting scheduling's and the registry's), mariadbd's, and
+        # the database counters (db_counters).
+        local -a delta=(0 0 0)
+        read -r -a delta <<<"${DB_DELTA:-0 0 0}"
+        local -a cost=(0 0 0 0 0 0)
+        read -r -a cost <<<"${WRITE_COST[$method-$variant]:-0 0 0 0 0 0}"
+        local service_ticks=0 pid
+        for pid in "${pids[@]}"; do
+          [[ "$pid" == "$DB_PID" ]] || service_ticks=$((service_ticks + CPU[$pid]))
+        done
+        WRITE_COST[$method-$variant]="$((cost[0] + calls)) $((cost[1] + service_ticks)) $((cost[2] + CPU[$DB_PID])) $((cost[3] + delta[0])) $((cost[4] + delta[1])) $((cost[5] + delta[2]))"
         if [[ "$method" == RecordMeeting ]] &&
           ((PEAK[$SCHEDULING_PID] > SCHEDULING_PEAK)); then
           SCHEDULING_PEAK=${PEAK[$SCHEDULING_PID]}
@@ -481,6 +554,70 @@ run_write_loads() { # REGISTRY_PORT SCHEDULING_PORT CELL BLOC
     mapfile -t lines < <(printf '%s' "${runs[$key]}")
     WRITE_RESULTS[$key]="$(summarize "${lines[@]}")"
     WRITE_WARMUP[$key]="$(warmup_errors "${lines[@]}")"
+  done
+}
+
+# Median, min and max of numbers: "median min max" (to 2 decimals).
+median_min_max() { # NUMBER...
+  printf '%s\n' "$@" | sort -g | awk '
+    { v[NR] = $1 }
+    END {
+      if (NR == 0) { print "n/a n/a n/a"; exit }
+      m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      printf "%.2f %.2f %.2f\n", m, v[1], v[NR]
+    }'
+}
+
+# Prints the writes table. Two ratios per request_id variant: pooled (all
+# OK calls of the variant over all its seconds, against the same for no
+# request_id) and the median of the rounds' ratios (each round's variant
+# against the same round's run without request_id; rounds alternate their
+# order, ABBA, so drift in the machine's load hits both alike), with the
+# rounds' range. The goal (>= 0.9) must hold for both. The cost columns are
+# per call, over all rounds: CPU of our services and of mariadbd
+# (microseconds), statements the database ran, rows it inserted and bytes
+# of redo log it wrote.
+report_write_loads() {
+  echo
+  echo "writes from 16 client threads (request_id: none, a new random one per call, a new time-ordered one per call)"
+  echo "  $ROUNDS rounds of ${RUN_SECONDS}s per variant, ${WARMUP}s warmup each; x none: pooled, and the median [min-max] of the rounds' ratios"
+  local wrow='%-34s %8s %8s %8s %6s %18s %7s %6s %6s %5s %6s %6s  %s\n'
+  # shellcheck disable=SC2059
+  printf "$wrow" target qps p50_ms p99_ms "x none" "median [min-max]" srv_us db_us stmts rows redo_B errors "error codes"
+  local method variant w_qps w_p50 w_p99 w_err w_codes base_qps w_ratio round
+  local med lo hi
+  for method in "${WRITE_METHODS[@]}"; do
+    read -r base_qps _ <<<"${WRITE_RESULTS[$method-none]}"
+    for variant in none random time; do
+      read -r w_qps w_p50 w_p99 _ w_err w_codes <<<"${WRITE_RESULTS[$method-$variant]}"
+      w_ratio="$(awk -v r="$w_qps" -v e="$base_qps" 'BEGIN {if (e > 0) printf "%.2f", r / e; else print "n/a"}')"
+      local -a ratios=()
+      for ((round = 1; round <= ROUNDS; round++)); do
+        ratios+=("$(awk -v r="${WRITE_ROUND_QPS[$method-$variant-$round]}" \
+          -v e="${WRITE_ROUND_QPS[$method-none-$round]}" 'BEGIN {printf "%.4f", (e > 0) ? r / e : 0}')")
+      done
+      read -r med lo hi <<<"$(median_min_max "${ratios[@]}")"
+      local -a cost=()
+      read -r -a cost <<<"${WRITE_COST[$method-$variant]}"
+      local srv_us db_us per
+      srv_us="$(per_call_us "${cost[1]}" "${cost[0]}")"
+      db_us="$(per_call_us "${cost[2]}" "${cost[0]}")"
+      per="$(awk -v n="${cost[0]}" -v q="${cost[3]}" -v r="${cost[4]}" -v b="${cost[5]}" \
+        'BEGIN {if (n > 0) printf "%.1f %.1f %.0f", q / n, r / n, b / n; else print "- - -"}')"
+      local stmts rows redo
+      read -r stmts rows redo <<<"$per"
+      # shellcheck disable=SC2059
+      printf "$wrow" "${WRITE_SERVICE[$method]}  $method ($variant)" "$w_qps" "$w_p50" "$w_p99" \
+        "$w_ratio" "$med [$lo-$hi]" "$srv_us" "$db_us" "$stmts" "$rows" "$redo" "$w_err" "$w_codes"
+      ((w_err == 0)) || fail "$method with request_id $variant: $w_err call(s) failed ($w_codes)"
+      awk -v q="$w_qps" 'BEGIN {exit !(q > 0)}' || fail "$method with request_id $variant: qps is 0"
+      ((WRITE_WARMUP[$method-$variant] == 0)) ||
+        fail "$method with request_id $variant: ${WRITE_WARMUP[$method-$variant]} call(s) failed during the warm-up"
+      if [[ "$variant" != none ]] && ((!SMOKE)); then
+        awk -v x="$w_ratio" -v m="$med" 'BEGIN {exit !(x != "n/a" && x >= 0.9 && m >= 0.9)}' ||
+          fail "$method with request_id $variant: $w_ratio x (pooled), $med x (median of rounds) the throughput without (goal >= 0.9)"
+      fi
+    done
   done
 }
 
@@ -704,7 +841,9 @@ main() {
   local -a echo_results=() registry_results=()
   local echo_peak=0 registry_peak=0 db_peak=0
   local echo_cpu=0 registry_cpu=0 db_cpu=0
-  for ((round = 1; round <= ROUNDS; round++)); do
+  local read_rounds=$ROUNDS
+  wanted reads || read_rounds=0
+  for ((round = 1; round <= read_rounds; round++)); do
     if ((round % 2 == 1)); then order=(echo registry); else order=(registry echo); fi
     for target in "${order[@]}"; do
       if [[ "$target" == echo ]]; then
@@ -730,13 +869,19 @@ main() {
   local bloc cell
   bloc="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Đảng ủy Khối\",\"level\":\"ORGANIZATION_LEVEL_BLOC\",\"parent\":\"$org_name\",\"externalCode\":\"BENCH-KHOI\"}}")"
   cell="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Chi bộ\",\"level\":\"ORGANIZATION_LEVEL_GRASSROOTS_CELL\",\"category\":\"CELL_CATEGORY_ADMINISTRATIVE_AGENCY\",\"parent\":\"$bloc\",\"externalCode\":\"BENCH-CB\"}}")"
-  run_write_loads "$registry_port" "$scheduling_port" "$cell" "$bloc"
-  run_province_cases "$registry_port" "$scheduling_port" "$bloc" "$sock"
+  if wanted writes; then
+    DB_SOCK="$sock"
+    run_write_loads "$registry_port" "$scheduling_port" "$cell" "$bloc"
+    DB_SOCK=""
+  fi
+  if wanted province; then
+    run_province_cases "$registry_port" "$scheduling_port" "$bloc" "$sock"
+  fi
 
   # Raw MariaDB for scale: the same primary-key row, over the socket, with
   # the same number of clients (text protocol, no gRPC, no pool).
   local slap_qps="-"
-  if ((!SMOKE)); then
+  if ((!SMOKE)) && wanted reads; then
     local id="${org_name#organizations/}" queries slap_out seconds
     queries=$(awk -v d="$DURATION" 'BEGIN {q = int(20000 * d); print (q < 1000 ? 1000 : q)}')
     chibo_log "MariaDB baseline: $queries primary-key selects with mariadb-slap, concurrency $CONCURRENCY"
@@ -767,69 +912,50 @@ main() {
   ECHO_PID=""
 
   # ------------------------------------------------------------ report
-  local e_qps e_p50 e_p99 e_calls e_err e_codes
-  local r_qps r_p50 r_p99 r_calls r_err r_codes ratio verdict
-  read -r e_qps e_p50 e_p99 e_calls e_err e_codes <<<"$(summarize "${echo_results[@]}")"
-  read -r r_qps r_p50 r_p99 r_calls r_err r_codes <<<"$(summarize "${registry_results[@]}")"
-  [[ -n "$e_qps" && -n "$r_qps" ]] || chibo_die "cannot read the loadgen results"
-  ratio="$(awk -v r="$r_qps" -v e="$e_qps" 'BEGIN {if (e > 0) printf "%.2f", r / e; else print "n/a"}')"
-  verdict="$(awk -v x="$ratio" 'BEGIN {print (x != "n/a" && x >= 0.8) ? "meets the goal" : "BELOW the goal"}')"
-
-  # Server CPU per call, in microseconds (all processes share the CPUs, so
-  # this shows where the time goes).
-  local e_cpu_us r_cpu_us db_cpu_us
-  e_cpu_us="$(per_call_us "$echo_cpu" "$e_calls")"
-  r_cpu_us="$(per_call_us "$registry_cpu" "$r_calls")"
-  db_cpu_us="$(per_call_us "$db_cpu" "$r_calls")"
-
-  local row='%-28s %10s %9s %9s %9s %9s %9s %8s  %s\n'
   echo
   echo "chibo benchmark on $(nproc) CPUs (shared by the servers, MariaDB and the client)"
-  echo "  concurrency $CONCURRENCY, server max_threads $MAX_THREADS"
-  if ((ROUNDS > 1)); then
-    echo "  per target: ${DURATION}s measured in $ROUNDS runs of ${RUN_SECONDS}s (alternating targets), ${WARMUP}s warmup each"
-  else
-    echo "  per target: ${DURATION}s measured, ${WARMUP}s warmup"
+  echo "  concurrency $CONCURRENCY, server max_threads $MAX_THREADS; parts: $ONLY"
+  local e_qps=0 e_p50 e_p99 e_calls e_err=0 e_codes
+  local r_qps=0 r_p50 r_p99 r_calls r_err=0 r_codes ratio verdict
+  if wanted reads; then
+    read -r e_qps e_p50 e_p99 e_calls e_err e_codes <<<"$(summarize "${echo_results[@]}")"
+    read -r r_qps r_p50 r_p99 r_calls r_err r_codes <<<"$(summarize "${registry_results[@]}")"
+    [[ -n "$e_qps" && -n "$r_qps" ]] || chibo_die "cannot read the loadgen results"
+    ratio="$(awk -v r="$r_qps" -v e="$e_qps" 'BEGIN {if (e > 0) printf "%.2f", r / e; else print "n/a"}')"
+    verdict="$(awk -v x="$ratio" 'BEGIN {print (x != "n/a" && x >= 0.8) ? "meets the goal" : "BELOW the goal"}')"
+
+    # Server CPU per call, in microseconds (all processes share the CPUs, so
+    # this shows where the time goes).
+    local e_cpu_us r_cpu_us db_cpu_us
+    e_cpu_us="$(per_call_us "$echo_cpu" "$e_calls")"
+    r_cpu_us="$(per_call_us "$registry_cpu" "$r_calls")"
+    db_cpu_us="$(per_call_us "$db_cpu" "$r_calls")"
+
+    local row='%-28s %10s %9s %9s %9s %9s %9s %8s  %s\n'
+    if ((ROUNDS > 1)); then
+      echo "  per target: ${DURATION}s measured in $ROUNDS runs of ${RUN_SECONDS}s (alternating targets), ${WARMUP}s warmup each"
+    else
+      echo "  per target: ${DURATION}s measured, ${WARMUP}s warmup"
+    fi
+    echo "  qps counts OK calls; p50/p99 are the worst run's; srv_us and db_us are the"
+    echo "  CPU time per call of the server and of mariadbd (microseconds)"
+    echo
+    # shellcheck disable=SC2059  # the format is ours.
+    printf "$row" target qps p50_ms p99_ms srv_us db_us calls errors "error codes"
+    # shellcheck disable=SC2059
+    printf "$row" "echo  EchoService/Echo" "$e_qps" "$e_p50" "$e_p99" "$e_cpu_us" - "$e_calls" "$e_err" "$e_codes"
+    # shellcheck disable=SC2059
+    printf "$row" "registry  GetOrganization" "$r_qps" "$r_p50" "$r_p99" "$r_cpu_us" "$db_cpu_us" "$r_calls" "$r_err" "$r_codes"
+    if [[ "$slap_qps" != "-" ]]; then
+      printf '%-28s %10s  (raw primary-key SELECT via mariadb-slap, for scale)\n' \
+        "MariaDB  SELECT by id" "$slap_qps"
+    fi
+    echo
+    echo "ratio registry/echo (qps): $ratio   (goal >= 0.8: $verdict)"
+    echo
   fi
-  echo "  qps counts OK calls; p50/p99 are the worst run's; srv_us and db_us are the"
-  echo "  CPU time per call of the server and of mariadbd (microseconds)"
-  echo
-  # shellcheck disable=SC2059  # the format is ours.
-  printf "$row" target qps p50_ms p99_ms srv_us db_us calls errors "error codes"
-  # shellcheck disable=SC2059
-  printf "$row" "echo  EchoService/Echo" "$e_qps" "$e_p50" "$e_p99" "$e_cpu_us" - "$e_calls" "$e_err" "$e_codes"
-  # shellcheck disable=SC2059
-  printf "$row" "registry  GetOrganization" "$r_qps" "$r_p50" "$r_p99" "$r_cpu_us" "$db_cpu_us" "$r_calls" "$r_err" "$r_codes"
-  if [[ "$slap_qps" != "-" ]]; then
-    printf '%-28s %10s  (raw primary-key SELECT via mariadb-slap, for scale)\n' \
-      "MariaDB  SELECT by id" "$slap_qps"
-  fi
-  echo
-  echo "ratio registry/echo (qps): $ratio   (goal >= 0.8: $verdict)"
-  echo
-  echo "writes from 16 client threads (request_id: none, a new random one per call, a new time-ordered one per call)"
-  local wrow='%-36s %10s %9s %9s %9s %8s  %s\n'
-  # shellcheck disable=SC2059
-  printf "$wrow" target qps p50_ms p99_ms "x none" errors "error codes"
-  local method variant w_qps w_p50 w_p99 w_err w_codes base_qps w_ratio
-  for method in "${WRITE_METHODS[@]}"; do
-    read -r base_qps _ <<<"${WRITE_RESULTS[$method-none]}"
-    for variant in none random time; do
-      read -r w_qps w_p50 w_p99 _ w_err w_codes <<<"${WRITE_RESULTS[$method-$variant]}"
-      w_ratio="$(awk -v r="$w_qps" -v e="$base_qps" 'BEGIN {if (e > 0) printf "%.2f", r / e; else print "n/a"}')"
-      # shellcheck disable=SC2059
-      printf "$wrow" "${WRITE_SERVICE[$method]}  $method ($variant)" "$w_qps" "$w_p50" "$w_p99" "$w_ratio" "$w_err" "$w_codes"
-      ((w_err == 0)) || fail "$method with request_id $variant: $w_err call(s) failed ($w_codes)"
-      awk -v q="$w_qps" 'BEGIN {exit !(q > 0)}' || fail "$method with request_id $variant: qps is 0"
-      ((WRITE_WARMUP[$method-$variant] == 0)) ||
-        fail "$method with request_id $variant: ${WRITE_WARMUP[$method-$variant]} call(s) failed during the warm-up"
-      if [[ "$variant" != none ]] && ((!SMOKE)); then
-        awk -v x="$w_ratio" 'BEGIN {exit !(x != "n/a" && x >= 0.9)}' ||
-          fail "$method with request_id $variant: $w_ratio x the throughput without (goal >= 0.9)"
-      fi
-    done
-  done
-  report_province_cases
+  if wanted writes; then report_write_loads; fi
+  if wanted province; then report_province_cases; fi
   echo
   local mrow='%-28s %10s %17s  %s\n'
   # shellcheck disable=SC2059
@@ -843,26 +969,30 @@ main() {
   # shellcheck disable=SC2059
   printf "$mrow" "mariadbd (not ours)" "$(mib "$db_idle")" "$(mib "$db_peak")" ""
   echo
-  echo "runs (chibo-loadgen output):"
-  printf '  echo      %s\n' "${echo_results[@]}"
-  printf '  registry  %s\n' "${registry_results[@]}"
+  if wanted reads; then
+    echo "runs (chibo-loadgen output):"
+    printf '  echo      %s\n' "${echo_results[@]}"
+    printf '  registry  %s\n' "${registry_results[@]}"
+  fi
   if ((echo_problems > 0 || registry_problems > 0 || scheduling_problems > 0)); then
     echo "server logs: $echo_problems problem line(s) from echo, $registry_problems from registry, $scheduling_problems from scheduling (first ones in the warnings above)"
   fi
 
   # ------------------------------------------------------------ verdict
-  ((e_err == 0)) || fail "echo: $e_err call(s) failed ($e_codes)"
-  ((r_err == 0)) || fail "registry: $r_err call(s) failed ($r_codes)"
-  local e_warm r_warm
-  e_warm="$(warmup_errors "${echo_results[@]}")"
-  r_warm="$(warmup_errors "${registry_results[@]}")"
-  ((e_warm == 0)) || fail "echo: $e_warm call(s) failed during the warm-up"
-  ((r_warm == 0)) || fail "registry: $r_warm call(s) failed during the warm-up"
+  if wanted reads; then
+    ((e_err == 0)) || fail "echo: $e_err call(s) failed ($e_codes)"
+    ((r_err == 0)) || fail "registry: $r_err call(s) failed ($r_codes)"
+    local e_warm r_warm
+    e_warm="$(warmup_errors "${echo_results[@]}")"
+    r_warm="$(warmup_errors "${registry_results[@]}")"
+    ((e_warm == 0)) || fail "echo: $e_warm call(s) failed during the warm-up"
+    ((r_warm == 0)) || fail "registry: $r_warm call(s) failed during the warm-up"
+    awk -v q="$e_qps" 'BEGIN {exit !(q > 0)}' || fail "echo qps is 0"
+    awk -v q="$r_qps" 'BEGIN {exit !(q > 0)}' || fail "registry qps is 0"
+  fi
   ((echo_problems == 0)) || fail "chibo-echo-server logged $echo_problems problem line(s)"
   ((registry_problems == 0)) || fail "chibo-registry logged $registry_problems problem line(s)"
   ((scheduling_problems == 0)) || fail "chibo-scheduling logged $scheduling_problems problem line(s)"
-  awk -v q="$e_qps" 'BEGIN {exit !(q > 0)}' || fail "echo qps is 0"
-  awk -v q="$r_qps" 'BEGIN {exit !(q > 0)}' || fail "registry qps is 0"
   if ((${#FAILURES[@]} > 0)); then
     echo
     echo "problems:"

@@ -8,16 +8,19 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
+#include <openssl/sha.h>
 
 #include <atomic>
 #include <random>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "chibo/feed/v1/feed.pb.h"
+#include "common/migrations.h"
 #include "common/mysql_pool.h"
 #include "common/testing/test_db.h"
 #include "gtest/gtest.h"
@@ -197,6 +200,91 @@ TEST_F(IdempotencyTest, ExpiredKeysArePrunedInBatches) {
   ASSERT_TRUE(CreateThing("fresh", "y", &again).ok());
   EXPECT_EQ(again.resource(), fresh.resource());
   EXPECT_EQ(Things(), 27);
+}
+
+// Request ids are compared as bytes (0005: binary key): ids that differ
+// only in case are two requests, as UUIDs and ULIDs mean them.
+TEST_F(IdempotencyTest, KeysAreExactBytes) {
+  feed::v1::Change lower, upper;
+  ASSERT_TRUE(CreateThing("abc-key", "a", &lower).ok());
+  ASSERT_TRUE(CreateThing("ABC-KEY", "a", &upper).ok());
+  EXPECT_NE(lower.resource(), upper.resource());
+  EXPECT_EQ(Things(), 2);
+}
+
+// A key stored before 0005_compact_idempotency_key.sql (old layout) is
+// still found after it: a retry across the upgrade returns the stored
+// answer. The migration's statements also run twice without harm.
+TEST(IdempotencyUpgradeTest, KeysStoredBeforeTheCompactKeyStillAnswer) {
+  auto created = TestDatabase::Create({}, /*apply_migrations=*/false);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<TestDatabase> db = *std::move(created);
+  std::vector<Migration> before, all = CommonMigrations();
+  for (const Migration& m : all) {
+    if (m.id < "common/0005") before.push_back(m);
+  }
+  ASSERT_LT(before.size(), all.size());
+  ASSERT_TRUE(ApplyMigrations(db->pool(), before).ok());
+
+  feed::v1::ListChangesRequest request;
+  request.set_subject("a");
+  std::string bytes;
+  ASSERT_TRUE(request.SerializeToString(&bytes));
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         digest);
+  const std::string hash = absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  feed::v1::Change stored;
+  stored.set_resource("things/99");
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  ASSERT_TRUE(
+      WithConnection(db->pool(), deadline, "storing an old key", TxMode::kWrite,
+                     [&](DbConnection& c) -> absl::Status {
+                       sql::PreparedStatement& insert = c.Prepare(
+                           "INSERT INTO idempotency_keys (request_id, method, "
+                           "request_hash, response, created_at) VALUES (?, ?, "
+                           "?, ?, UTC_TIMESTAMP(6))");
+                       insert.setString(1, "old-key");
+                       insert.setString(2, "things/Create");
+                       insert.setString(3, hash);
+                       insert.setString(4, stored.SerializeAsString());
+                       insert.executeUpdate();
+                       return absl::OkStatus();
+                     })
+          .ok());
+  ASSERT_TRUE(ApplyMigrations(db->pool(), all).ok());
+  // Rerun 0005 by hand: every statement is safe to repeat.
+  for (const Migration& m : all) {
+    if (m.id.find("0005_compact_idempotency_key") == std::string::npos) {
+      continue;
+    }
+    for (const std::string& statement : SplitSqlStatements(m.sql)) {
+      absl::Status rerun = WithConnection(
+          db->pool(), deadline, "rerunning 0005", TxMode::kRead,
+          [&](DbConnection& c) -> absl::Status {
+            std::unique_ptr<sql::Statement> run(c.raw().createStatement());
+            run->execute(statement);
+            return absl::OkStatus();
+          });
+      EXPECT_TRUE(rerun.ok()) << statement << ": " << rerun;
+    }
+  }
+
+  CallContext call = testing::TestCall("things/Create");
+  call.request_id = "old-key";
+  feed::v1::Change out;
+  int writes = 0;
+  absl::Status status =
+      IdempotentWrite(db->pool(), call, "creating a thing", request, &out,
+                      [&](DbConnection&) -> absl::Status {
+                        ++writes;
+                        out.set_resource("things/new");
+                        return absl::OkStatus();
+                      });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(out.resource(), "things/99");
+  EXPECT_EQ(*db->QueryInt("SELECT COUNT(*) FROM idempotency_keys"), 1);
 }
 
 }  // namespace
