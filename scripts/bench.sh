@@ -73,6 +73,9 @@ Options:
   --keep             keep the temporary directory (logs) and print its path
   --province_scale=X chibo-datagen --scale of the province cases (default
                      1.0, about 3,000 cells; smoke 0.003)
+  --only=province    only the province cases (generated province, member
+                     import, RecordMeeting of 33 rows, the read cases): no
+                     echo/GetOrganization, write or mariadb-slap runs
   -h, --help         this text
 
 Without --smoke it only reports: the exit status is 0 unless something
@@ -85,6 +88,7 @@ EOF
 SMOKE=0
 BUILD=1
 KEEP=0
+ONLY=""
 DURATION=""
 CONCURRENCY=""
 WARMUP=""
@@ -116,7 +120,7 @@ parse_args() {
       --smoke) SMOKE=1 ;;
       --no-build) BUILD=0 ;;
       --keep) KEEP=1 ;;
-      --duration | --concurrency | --warmup | --max_threads | --rounds | --build-dir | --province_scale)
+      --duration | --concurrency | --warmup | --max_threads | --rounds | --build-dir | --province_scale | --only)
         (($# > 0)) || chibo_die "$arg needs a value"
         set -- "$arg=$1" "${@:2}"
         continue
@@ -132,6 +136,10 @@ parse_args() {
           --rounds) ROUNDS="$value" ;;
           --build-dir) CHIBO_BUILD_DIR="$value" ;;
           --province_scale) PROVINCE_SCALE="$value" ;;
+          --only)
+            [[ "$value" == province ]] || chibo_die "--only takes province (got '$value')"
+            ONLY="$value"
+            ;;
           *)
             usage >&2
             exit 2
@@ -780,7 +788,9 @@ main() {
   local -a echo_results=() registry_results=()
   local echo_peak=0 registry_peak=0 db_peak=0
   local echo_cpu=0 registry_cpu=0 db_cpu=0
-  for ((round = 1; round <= ROUNDS; round++)); do
+  local echo_rounds="$ROUNDS"
+  [[ "$ONLY" == province ]] && echo_rounds=0
+  for ((round = 1; round <= echo_rounds; round++)); do
     if ((round % 2 == 1)); then order=(echo registry); else order=(registry echo); fi
     for target in "${order[@]}"; do
       if [[ "$target" == echo ]]; then
@@ -806,8 +816,12 @@ main() {
   local bloc cell
   bloc="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Đảng ủy Khối\",\"level\":\"ORGANIZATION_LEVEL_BLOC\",\"parent\":\"$org_name\",\"externalCode\":\"BENCH-KHOI\"}}")"
   cell="$(create_org "$registry_port" "{\"organization\":{\"displayName\":\"Chi bộ\",\"level\":\"ORGANIZATION_LEVEL_GRASSROOTS_CELL\",\"category\":\"CELL_CATEGORY_ADMINISTRATIVE_AGENCY\",\"parent\":\"$bloc\",\"externalCode\":\"BENCH-CB\"}}")"
-  run_write_loads "$registry_port" "$scheduling_port" "$cell" "$bloc"
+  [[ "$ONLY" == province ]] || run_write_loads "$registry_port" "$scheduling_port" "$cell" "$bloc"
   run_province_cases "$registry_port" "$scheduling_port" "$bloc" "$sock"
+  if [[ "$ONLY" == province ]]; then
+    finish_province_only
+    return
+  fi
 
   # Raw MariaDB for scale: the same primary-key row, over the socket, with
   # the same number of clients (text protocol, no gRPC, no pool).
@@ -947,6 +961,35 @@ main() {
       echo "bench smoke: FAILED"
       return 1
     fi
+  elif ((SMOKE)); then
+    echo "bench smoke: ok"
+  fi
+  return 0
+}
+
+# --only=province: the servers' logs and clean exits, the province table,
+# the problems. Exit status as main's.
+finish_province_only() {
+  local registry_problems scheduling_problems
+  registry_problems="$(log_problems chibo-registry "$TMP/registry.log")"
+  scheduling_problems="$(log_problems chibo-scheduling "$TMP/scheduling.log")"
+  stop_server chibo-scheduling "$SCHEDULING_PID"
+  SCHEDULING_PID=""
+  stop_server chibo-registry "$REGISTRY_PID"
+  REGISTRY_PID=""
+  stop_server chibo-echo-server "$ECHO_PID"
+  ECHO_PID=""
+  report_province_cases
+  ((registry_problems == 0)) || fail "chibo-registry logged $registry_problems problem line(s)"
+  ((scheduling_problems == 0)) || fail "chibo-scheduling logged $scheduling_problems problem line(s)"
+  if ((${#FAILURES[@]} > 0)); then
+    echo
+    echo "problems:"
+    printf '  - %s\n' "${FAILURES[@]}"
+    ((SMOKE)) && {
+      echo "bench smoke: FAILED"
+      return 1
+    }
   elif ((SMOKE)); then
     echo "bench smoke: ok"
   fi
