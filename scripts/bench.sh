@@ -41,6 +41,15 @@ inserts of the same rows (member, status, membership, outbox event; goal
 >= 0.5 x rows/s), and RecordMeeting of a 33-member cell from 16 threads,
 each call with its own request_id, against a raw transaction inserting
 the same rows (record, 33 attendance rows, outbox event; goal >= 0.7 x).
+Reads on the same province, timed one call at a time by chibo-readbench:
+GetComplianceReport of the province root for the records' year (p50/p99
+and the absolute time; goals <= 1.0 x the raw read and <= 500 ms) and
+ListMeetings of the root for March of that year through every page at the
+default page size (the total of all pages, goal <= 1.0 x the raw read, and
+one page's p99, goal <= 20 ms); each raw read is one SELECT of the
+records joined with their attendance rows of the subtree's cells (bound
+as a JSON array, as the services bind them) and the period, every row
+read by the client.
 Raw baselines come from chibo-rawsql (tools/bench) in the same run, on the
 same MariaDB. The figures are printed and written as JSON to
 bench/results/province-<UTC time>.json (smoke: the temporary directory).
@@ -83,6 +92,7 @@ EOF
 SMOKE=0
 BUILD=1
 KEEP=0
+ONLY=""
 DURATION=""
 CONCURRENCY=""
 WARMUP=""
@@ -628,6 +638,7 @@ report_write_loads() {
 # Sets PROVINCE (datagen's JSON), RAW_MEMBERS, RAW_RECORD (chibo-rawsql's
 # JSON) and RECORD33 (the summarize line).
 PROVINCE="" RAW_MEMBERS="" RAW_RECORD="" RECORD33=""
+READ_COMPLIANCE="" RAW_COMPLIANCE="" READ_MEETINGS="" RAW_MEETINGS=""
 run_province_cases() { # REGISTRY_PORT SCHEDULING_PORT BLOC SOCKET
   local registry_port="$1" scheduling_port="$2" bloc="$3" sock="$4"
   chibo_log "province: chibo-datagen --scale=$PROVINCE_SCALE (registry and scheduling)"
@@ -637,6 +648,7 @@ run_province_cases() { # REGISTRY_PORT SCHEDULING_PORT BLOC SOCKET
     cat "$TMP/datagen.err" >&2
     chibo_die "chibo-datagen failed; its output is above"
   }
+  run_read_cases "$scheduling_port" "$sock"
   local rows
   rows="$(sed -n 's/.*"members":{"created":\([0-9]*\),"updated":\([0-9]*\),"unchanged":\([0-9]*\).*/\1 \2 \3/p' <<<"$PROVINCE" |
     awk '{print $1 + $2 + $3}')"
@@ -683,6 +695,47 @@ run_province_cases() { # REGISTRY_PORT SCHEDULING_PORT BLOC SOCKET
     fail "chibo-rawsql record failed"
 }
 
+# GetComplianceReport (one year) and ListMeetings (one month, every page)
+# of the province root, each against the raw read of the same rows, calls
+# interleaved with the raw reads round by round so background load hits
+# both alike. Sets READ_COMPLIANCE, READ_MEETINGS (chibo-readbench's JSON)
+# and RAW_COMPLIANCE, RAW_MEETINGS (chibo-rawsql's).
+run_read_cases() { # SCHEDULING_PORT SOCKET
+  local scheduling_port="$1" sock="$2" root year calls=3 round
+  root="$(json_field "$PROVINCE" province)"
+  year="$(json_field "$PROVINCE" year)"
+  [[ "$root" == organizations/* && -n "$year" ]] || chibo_die "chibo-datagen named no province root: $PROVINCE"
+  ((SMOKE)) && calls=1
+  local -a year_args=(--start_date="$year-01-01" --end_date="$year-12-31")
+  local -a month_args=(--start_date="$year-03-01" --end_date="$year-03-31")
+  local -a raw_year=() raw_month=() api_year=() api_month=()
+  chibo_log "reads: GetComplianceReport $root $year and ListMeetings $year-03 (every page), $ROUNDS round(s) against the raw reads"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    raw_year+=("$("$RAWSQL" --socket="$sock" --schema=chibo_scheduling --mode=subtree_read \
+      --root="${root#organizations/}" "${year_args[@]}" --calls="$calls")") || fail "chibo-rawsql subtree_read (year) failed"
+    api_year+=("$("$READBENCH" --target="127.0.0.1:$scheduling_port" --mode=compliance \
+      --organization="$root" "${year_args[@]}" --calls="$calls")") || fail "GetComplianceReport of $root failed: ${api_year[-1]}"
+    raw_month+=("$("$RAWSQL" --socket="$sock" --schema=chibo_scheduling --mode=subtree_read \
+      --root="${root#organizations/}" "${month_args[@]}" --calls="$calls")") || fail "chibo-rawsql subtree_read (month) failed"
+    api_month+=("$("$READBENCH" --target="127.0.0.1:$scheduling_port" --mode=meetings \
+      --organization="$root" "${month_args[@]}" --calls="$calls")") || fail "ListMeetings of $root failed: ${api_month[-1]}"
+  done
+  # The round with the median figure of each (a single round: that one).
+  READ_COMPLIANCE="$(median_by p50_ms "${api_year[@]}")"
+  RAW_COMPLIANCE="$(median_by p50_ms "${raw_year[@]}")"
+  READ_MEETINGS="$(median_by p50_total_ms "${api_month[@]}")"
+  RAW_MEETINGS="$(median_by p50_ms "${raw_month[@]}")"
+}
+
+# The JSON line whose KEY is the median of the lines given (lower median).
+median_by() { # KEY LINE...
+  local key="$1" line
+  shift
+  for line in "$@"; do
+    printf '%s\t%s\n' "$(json_field "$line" "$key")" "$line"
+  done | sort -g | awk -v n="$#" 'NR == int((n + 1) / 2) {sub(/^[^\t]*\t/, ""); print}'
+}
+
 # Prints the province cases and writes them as JSON.
 report_province_cases() {
   local api_rows raw_rows member_ratio rec_qps rec_p50 rec_p99 rec_err rec_codes raw_tx rec_ratio
@@ -705,6 +758,27 @@ report_province_cases() {
   # shellcheck disable=SC2059
   printf "$prow" "RecordMeeting 33 rows (calls/s, 16 threads)" "$rec_qps" "$raw_tx" "$rec_ratio" ">= 0.7 ($verdict_r; p50 ${rec_p50} ms, p99 ${rec_p99} ms)"
   ((rec_err == 0)) || fail "RecordMeeting with 33 attendance rows: $rec_err call(s) failed ($rec_codes)"
+  local c_p50 c_p99 c_raw c_ratio m_total m_raw m_ratio m_p50 m_p99 m_pages verdict_c verdict_ca verdict_mm verdict_mp
+  c_p50="$(json_field "$READ_COMPLIANCE" p50_ms)"
+  c_p99="$(json_field "$READ_COMPLIANCE" p99_ms)"
+  c_raw="$(json_field "$RAW_COMPLIANCE" p50_ms)"
+  m_total="$(json_field "$READ_MEETINGS" p50_total_ms)"
+  m_p50="$(json_field "$READ_MEETINGS" page_p50_ms)"
+  m_p99="$(json_field "$READ_MEETINGS" page_p99_ms)"
+  m_pages="$(json_field "$READ_MEETINGS" pages)"
+  m_raw="$(json_field "$RAW_MEETINGS" p50_ms)"
+  c_ratio="$(awk -v a="$c_p50" -v r="$c_raw" 'BEGIN {if (r > 0) printf "%.2f", a / r; else print "n/a"}')"
+  m_ratio="$(awk -v a="$m_total" -v r="$m_raw" 'BEGIN {if (r > 0) printf "%.2f", a / r; else print "n/a"}')"
+  verdict_c="$(awk -v x="$c_ratio" 'BEGIN {print (x != "n/a" && x <= 1.0) ? "meets" : "ABOVE"}')"
+  verdict_ca="$(awk -v x="$c_p50" 'BEGIN {print (x <= 500) ? "meets" : "ABOVE"}')"
+  verdict_mm="$(awk -v x="$m_ratio" 'BEGIN {print (x != "n/a" && x <= 1.0) ? "meets" : "ABOVE"}')"
+  verdict_mp="$(awk -v x="$m_p99" 'BEGIN {print (x <= 20) ? "meets" : "ABOVE"}')"
+  # shellcheck disable=SC2059
+  printf "$prow" "GetComplianceReport, root, year (p50 ms)" "$c_p50" "$c_raw" "$c_ratio" "<= 1.0 ($verdict_c; p99 ${c_p99} ms; <= 500 ms: $verdict_ca)"
+  # shellcheck disable=SC2059
+  printf "$prow" "ListMeetings, root, month, all pages (ms)" "$m_total" "$m_raw" "$m_ratio" "<= 1.0 ($verdict_mm; $m_pages pages, page p50 ${m_p50} ms, p99 ${m_p99} ms, <= 20 ms: $verdict_mp)"
+  [[ "$(json_field "$READ_COMPLIANCE" errors)" == 0 ]] || fail "GetComplianceReport: $(json_field "$READ_COMPLIANCE" errors) call(s) failed"
+  [[ "$(json_field "$READ_MEETINGS" errors)" == 0 ]] || fail "ListMeetings: $(json_field "$READ_MEETINGS" errors) call(s) failed"
   if ((!SMOKE)); then
     [[ "$verdict_m" == meets ]] || fail "BulkUpsertMembers: $member_ratio x the raw rows/s (goal >= 0.5)"
     [[ "$verdict_r" == meets ]] || fail "RecordMeeting (33 rows): $rec_ratio x the raw transactions/s (goal >= 0.7)"
@@ -718,7 +792,9 @@ report_province_cases() {
 {"date":"$stamp","machine":"$(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)","smoke":$SMOKE,
  "province":$PROVINCE,
  "bulk_upsert_members":{"rows_per_second":$api_rows,"raw_rows_per_second":$raw_rows,"ratio":"$member_ratio","goal":">= 0.5","raw":$RAW_MEMBERS},
- "record_meeting_33":{"calls_per_second":$rec_qps,"p50_ms":$rec_p50,"p99_ms":$rec_p99,"errors":$rec_err,"raw_transactions_per_second":$raw_tx,"ratio":"$rec_ratio","goal":">= 0.7","raw":$RAW_RECORD}}
+ "record_meeting_33":{"calls_per_second":$rec_qps,"p50_ms":$rec_p50,"p99_ms":$rec_p99,"errors":$rec_err,"raw_transactions_per_second":$raw_tx,"ratio":"$rec_ratio","goal":">= 0.7","raw":$RAW_RECORD},
+ "compliance_report_year":{"chibo":${READ_COMPLIANCE:-null},"raw":${RAW_COMPLIANCE:-null},"ratio":"$c_ratio","goal":"<= 1.0 x raw, <= 500 ms"},
+ "list_meetings_month":{"chibo":${READ_MEETINGS:-null},"raw":${RAW_MEETINGS:-null},"ratio":"$m_ratio","goal":"<= 1.0 x raw, page p99 <= 20 ms"}}
 JSON
   echo "written: $PROVINCE_JSON"
 }
@@ -769,10 +845,11 @@ main() {
   LOADGEN="$CHIBO_BUILD_DIR/tools/bench/chibo-loadgen"
   RAWSQL="$CHIBO_BUILD_DIR/tools/bench/chibo-rawsql"
   DATAGEN="$CHIBO_BUILD_DIR/tools/datagen/chibo-datagen"
+  READBENCH="$CHIBO_BUILD_DIR/tools/bench/chibo-readbench"
   REGISTRY_BIN="$(chibo_service_binary registry "$CHIBO_BUILD_DIR")"
   SCHEDULING_BIN="$(chibo_service_binary scheduling "$CHIBO_BUILD_DIR")"
   local bin
-  for bin in "$ECHO_BIN" "$LOADGEN" "$RAWSQL" "$DATAGEN" "$REGISTRY_BIN" "$SCHEDULING_BIN"; do
+  for bin in "$ECHO_BIN" "$LOADGEN" "$RAWSQL" "$DATAGEN" "$READBENCH" "$REGISTRY_BIN" "$SCHEDULING_BIN"; do
     [[ -x "$bin" ]] || chibo_die "$bin is not built (run without --no-build, or set CHIBO_BUILD_DIR)"
   done
   [[ -x "$CHIBO_BUF" ]] || chibo_die "$CHIBO_BUF is missing (npm ci, or run without --no-build)"

@@ -16,17 +16,32 @@
 //     one multi-row INSERT, takes an outbox sequence and inserts the event
 //     (what RecordMeeting stores). Prints {"mode","transactions","seconds",
 //     "transactions_per_second"}.
+//
+//   chibo-rawsql --socket=S --schema=chibo_scheduling --mode=subtree_read
+//                --registry_schema=chibo_registry --root=12
+//                --start_date=2025-01-01 --end_date=2025-12-31 --calls=5
+//     The raw read of scripts/bench.sh's read cases: the cells of the
+//     subtree of organisation --root are taken from the registry once
+//     (untimed), then each call is one SELECT of the records of those cells
+//     in the period joined with their attendance rows, the cells bound as
+//     one JSON array read with JSON_TABLE as the services bind them, and
+//     the client reads every column (integers) of every row. Prints
+//     {"mode","cells", "rows","calls","p50_ms","p99_ms","min_ms"}.
 
 #include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -37,11 +52,17 @@
 ABSL_FLAG(std::string, socket, "", "MariaDB's socket");
 ABSL_FLAG(std::string, user, "root", "Database user");
 ABSL_FLAG(std::string, schema, "", "Schema holding the tables to copy");
-ABSL_FLAG(std::string, mode, "members", "members or record");
+ABSL_FLAG(std::string, mode, "members", "members, record or subtree_read");
 ABSL_FLAG(int, rows, 10000, "members: rows to insert (multiple of 100)");
 ABSL_FLAG(int, attendance, 33, "record: attendance rows per record");
 ABSL_FLAG(int, concurrency, 16, "Threads, one connection each");
 ABSL_FLAG(double, duration, 5, "record: seconds to run");
+ABSL_FLAG(std::string, registry_schema, "chibo_registry",
+          "subtree_read: the registry's schema (the subtree's cells)");
+ABSL_FLAG(int64_t, root, 0, "subtree_read: the subtree's root organisation id");
+ABSL_FLAG(std::string, start_date, "", "subtree_read: first day, YYYY-MM-DD");
+ABSL_FLAG(std::string, end_date, "", "subtree_read: last day, YYYY-MM-DD");
+ABSL_FLAG(int, calls, 5, "subtree_read: timed reads");
 
 namespace chibo {
 namespace {
@@ -104,6 +125,108 @@ constexpr char kOneEvent[] =
     "(?, UTC_TIMESTAMP(6), 'bench', 'system_admin', "
     "'chibo.scheduling.v1.SchedulingService/RecordMeeting', ?, 'recorded', "
     "7, ?)";
+
+// Cells are the two cell levels (ORGANIZATION_LEVEL_GRASSROOTS_CELL and
+// the cell under a grassroots committee), as the services' reads take them.
+constexpr char kSubtreeCells[] =
+    "SELECT o.id FROM organization_ancestors a "
+    "JOIN organizations o ON o.id = a.descendant_id "
+    "WHERE a.ancestor_id = ? AND o.level IN (6, 7) ORDER BY o.id";
+// What a report needs of each record (id, cell, kind, form, the held day)
+// and of each mark (member, mark), every column an integer so that the
+// client's cost is the rows, not string copies.
+constexpr char kSubtreeRead[] =
+    "SELECT m.id, m.cell_id, m.kind, m.form, TO_DAYS(m.start_time), "
+    "a.member_id, a.mark "
+    "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
+    "JOIN meetings m ON m.cell_id = w.wanted "
+    "LEFT JOIN attendance a ON a.meeting_id = m.id "
+    "WHERE m.start_time >= ? AND m.start_time < DATE_ADD(?, INTERVAL 1 DAY)";
+
+absl::StatusOr<std::string> SubtreeCells(MysqlPool& pool, int64_t root,
+                                         int64_t* count) {
+  std::string ids = "[";
+  absl::Status status = WithConnection(
+      pool, absl::Now() + absl::Seconds(30), "reading the subtree's cells",
+      TxMode::kRead, [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& q = db.Prepare(kSubtreeCells);
+        q.setInt64(1, root);
+        std::unique_ptr<sql::ResultSet> row(q.executeQuery());
+        while (row->next()) {
+          if (*count > 0) ids.push_back(',');
+          absl::StrAppend(&ids, row->getInt64(1));
+          ++*count;
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  ids.push_back(']');
+  return ids;
+}
+
+// One timed read; every column of every row goes through the client.
+absl::Status SubtreeRead(MysqlPool& pool, const std::string& ids,
+                         int64_t* rows) {
+  return WithConnection(pool, absl::Now() + absl::Seconds(60),
+                        "reading the subtree", TxMode::kRead,
+                        [&](DbConnection& db) -> absl::Status {
+                          sql::PreparedStatement& q = db.Prepare(kSubtreeRead);
+                          q.setString(1, ids);
+                          q.setString(2, absl::GetFlag(FLAGS_start_date));
+                          q.setString(3, absl::GetFlag(FLAGS_end_date));
+                          std::unique_ptr<sql::ResultSet> row(q.executeQuery());
+                          int64_t n = 0, sink = 0;
+                          while (row->next()) {
+                            for (int c = 1; c <= 7; ++c)
+                              sink += row->getInt64(c);
+                            ++n;
+                          }
+                          *rows = n + (sink == -1 ? 1 : 0);
+                          return absl::OkStatus();
+                        });
+}
+
+int SubtreeMain() {
+  MysqlOptions options;
+  options.host = absl::StrCat("unix://", absl::GetFlag(FLAGS_socket));
+  options.user = absl::GetFlag(FLAGS_user);
+  options.pool_size = 1;
+  InitMysqlDriver();
+  options.schema = absl::GetFlag(FLAGS_registry_schema);
+  int64_t cells = 0;
+  absl::StatusOr<std::string> ids;
+  {
+    MysqlPool registry(options);
+    ids = SubtreeCells(registry, absl::GetFlag(FLAGS_root), &cells);
+  }
+  if (!ids.ok()) {
+    std::fprintf(stderr, "chibo-rawsql: %s\n", ids.status().ToString().c_str());
+    return 1;
+  }
+  options.schema = absl::GetFlag(FLAGS_schema);
+  MysqlPool pool(options);
+  std::vector<double> ms;
+  int64_t rows = 0;
+  for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_calls)); ++i) {
+    const absl::Time start = absl::Now();
+    absl::Status status = SubtreeRead(pool, *ids, &rows);
+    if (!status.ok()) {
+      std::fprintf(stderr, "chibo-rawsql: %s\n", status.ToString().c_str());
+      return 1;
+    }
+    ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+  }
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * ms.size()))];
+  };
+  std::printf(
+      "{\"mode\":\"subtree_read\",\"cells\":%ld,\"rows\":%ld,\"calls\":%zu,"
+      "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"min_ms\":%.1f}\n",
+      static_cast<long>(cells), static_cast<long>(rows), ms.size(), at(0.5),
+      at(0.99), ms.front());
+  return 0;
+}
 
 absl::Status Setup(MysqlPool& pool, bool record) {
   return WithConnection(pool, absl::Now() + absl::Seconds(30), "setting up",
@@ -186,6 +309,7 @@ absl::Status Record(MysqlPool& pool, int attendance, int64_t member_base) {
 }
 
 int Main() {
+  if (absl::GetFlag(FLAGS_mode) == "subtree_read") return SubtreeMain();
   const int threads = absl::GetFlag(FLAGS_concurrency);
   const bool record = absl::GetFlag(FLAGS_mode) == "record";
   MysqlOptions options;

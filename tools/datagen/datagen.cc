@@ -174,6 +174,11 @@ class Loader {
       const ProvincePlan plan = PlanProvince(plan_options);
       report_.cells += static_cast<int64_t>(plan.cells.size());
       RETURN_IF_ERROR(LoadOrganizations(plan));
+      if (p == 0 && !plan.organizations.empty()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        report_.province = org_names_[plan.organizations[0].external_code()];
+        report_.year = year_;
+      }
       std::vector<std::vector<std::string>> members;
       RETURN_IF_ERROR(LoadMembers(plan, &members));
       // Records need every member: stop at refused rows.
@@ -641,12 +646,12 @@ std::string DatagenReport::ToJson() const {
       "\"member_rows_per_second\":%.1f,\"calendars_set\":%d,"
       "\"rules_created\":%d,\"topics_created\":%d,\"records\":%d,"
       "\"records_present\":%d,\"postponements\":%d,\"record_seconds\":%.3f,"
-      "\"errors\":[%s]}",
+      "\"province\":\"%s\",\"year\":%d,\"errors\":[%s]}",
       cells, CountsJson(organizations), CountsJson(members),
       organization_seconds, member_seconds,
       member_seconds > 0 ? member_rows / member_seconds : 0.0, calendars_set,
       rules_created, topics_created, records, records_present, postponements,
-      record_seconds,
+      record_seconds, province, year,
       absl::StrJoin(errors, ",", [](std::string* out, const std::string& e) {
         std::string quoted;
         for (char ch : e) {

@@ -46,6 +46,10 @@ struct DatagenReport {
   int64_t cells = 0;
   int64_t calendars_set = 0, rules_created = 0, topics_created = 0;
   int64_t records = 0, records_present = 0, postponements = 0;
+  // The first province's root (e.g. "organizations/12") and the records'
+  // year: what the read benchmarks ask about.
+  std::string province;
+  int year = 0;
   // The first errors (at most 10), each naming the call.
   std::vector<std::string> errors;
   std::string ToJson() const;
