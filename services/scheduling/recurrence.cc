@@ -80,14 +80,6 @@ bool IsKnownShift(NonWorkingDayShift shift) {
 
 bool IsValidNth(int nth) { return nth == -1 || (nth >= 1 && nth <= 5); }
 
-absl::CivilDay LastDayOfMonth(absl::CivilMonth month) {
-  return absl::CivilDay(month + 1) - 1;
-}
-
-bool InEffect(const MeetingRule& rule, absl::CivilDay day) {
-  return rule.effective_from <= day && day <= rule.effective_to;
-}
-
 std::string Ordinal(int nth) {
   switch (nth) {
     case -1:
@@ -103,66 +95,130 @@ std::string Ordinal(int nth) {
   }
 }
 
-// The version that holds `month`'s meeting among `rules`, or null.
-const MeetingRule* RuleForMonth(const std::vector<MeetingRule>& rules,
-                                absl::CivilMonth month) {
-  std::vector<internal::RankedRule> candidates;
-  candidates.reserve(rules.size());
-  for (const MeetingRule& rule : rules) candidates.push_back({&rule, 0});
-  const int winner = internal::WinnerForMonth(candidates, month);
-  return winner < 0 ? nullptr : candidates[winner].rule;
-}
-
 }  // namespace
 
 namespace internal {
 
-std::optional<absl::CivilDay> NominalDay(const MeetingRule& rule, int year,
-                                         int month) {
-  if (month < 1 || month > 12) return std::nullopt;
-  const absl::CivilMonth civil_month(year, month);
-  const absl::CivilDay last = LastDayOfMonth(civil_month);
+FastRule MakeFastRule(const MeetingRule& rule, int specificity) {
+  return FastRule{&rule, ToDayNumber(rule.effective_from),
+                  ToDayNumber(rule.effective_to), specificity};
+}
+
+DayNumber NominalDayNumber(const MeetingRule& rule, int64_t year, int month) {
+  if (month < 1 || month > 12) return kNoDay;
+  const DayNumber first = DaysFromCivil(year, month, 1);
+  const int length = DaysInMonth(year, month);
   switch (rule.pattern) {
-    case DayPattern::kDayOfMonth: {
-      if (rule.day_of_month < 1 || rule.day_of_month > 31) return std::nullopt;
-      return absl::CivilDay(year, month,
-                            std::min(rule.day_of_month, last.day()));
-    }
+    case DayPattern::kDayOfMonth:
+      if (rule.day_of_month < 1 || rule.day_of_month > 31) return kNoDay;
+      return first + std::min(rule.day_of_month, length) - 1;
     case DayPattern::kNthWeekday: {
       if (!IsValidNth(rule.nth) || !IsKnownWeekday(rule.weekday)) {
-        return std::nullopt;
+        return kNoDay;
       }
-      if (rule.nth == -1) return absl::PrevWeekday(last + 1, rule.weekday);
-      const absl::CivilDay first =
-          absl::NextWeekday(absl::CivilDay(civil_month) - 1, rule.weekday);
-      const absl::CivilDay day = first + 7 * (rule.nth - 1);
-      if (absl::CivilMonth(day) != civil_month) return std::nullopt;
-      return day;
+      const int target = static_cast<int>(rule.weekday);
+      if (rule.nth == -1) {
+        const DayNumber last = first + length - 1;
+        return last - (WeekdayIndex(last) - target + 7) % 7;
+      }
+      const int offset =
+          (target - WeekdayIndex(first) + 7) % 7 + 7 * (rule.nth - 1);
+      return offset < length ? first + offset : kNoDay;
     }
     case DayPattern::kLastWorkingDay:
-      return last;
+      return first + length - 1;
   }
-  return std::nullopt;
+  return kNoDay;
+}
+
+MonthDayNumber DayNumberInMonth(const FastRule& rule, int64_t year, int month) {
+  const DayNumber nominal = NominalDayNumber(*rule.rule, year, month);
+  if (nominal == kNoDay) return {};
+  if (rule.from <= nominal && nominal <= rule.to) return {nominal, false};
+  // The version's first month, its own day already past when it began:
+  // the month still gets its meeting, on the version's first day.
+  if (nominal < rule.from && rule.rule->effective_from.year() == year &&
+      rule.rule->effective_from.month() == month && rule.from <= rule.to) {
+    return {rule.from, true};
+  }
+  return {};
+}
+
+int WinnerAmong(const FastRule* candidates, const MonthDayNumber* days,
+                size_t n) {
+  auto ranks_above = [](const FastRule& a, const FastRule& b) {
+    if (a.specificity != b.specificity) return a.specificity < b.specificity;
+    return std::tie(a.from, a.rule->version, a.rule->id) >
+           std::tie(b.from, b.rule->version, b.rule->id);
+  };
+  int best = -1;
+  for (size_t i = 0; i < n; ++i) {
+    if (days[i].day == kNoDay) continue;
+    bool overruled = false;
+    for (size_t j = 0; j < n && !overruled; ++j) {
+      overruled = j != i && days[j].day != kNoDay &&
+                  ranks_above(candidates[j], candidates[i]) &&
+                  candidates[j].from <= days[i].day &&
+                  days[i].day <= candidates[j].to;
+    }
+    if (overruled) continue;
+    if (best < 0 || days[i].day < days[best].day ||
+        (days[i].day == days[best].day &&
+         ranks_above(candidates[i], candidates[best]))) {
+      best = static_cast<int>(i);
+    }
+  }
+  return best;
+}
+
+std::optional<Occurrence> ShiftedOccurrence(const MeetingRule& rule,
+                                            const WorkingCalendar& calendar,
+                                            MonthDayNumber nominal) {
+  if (!IsKnownShift(rule.shift)) return std::nullopt;
+  // The last working day always looks back: looking forward would leave the
+  // month it is the last working day of. A day clamped to the version's
+  // first day looks forward: looking back would date it before the version.
+  const int step =
+      !nominal.clamped &&
+              (rule.pattern == DayPattern::kLastWorkingDay ||
+               rule.shift == NonWorkingDayShift::kPreviousWorkingDay)
+          ? -1
+          : 1;
+  DayNumber day = nominal.day;
+  for (int i = 0; !calendar.IsWorkingDayNumber(day); ++i) {
+    if (i == kMaxShiftDays) return std::nullopt;
+    day += step;
+  }
+  Occurrence occurrence;
+  occurrence.nominal_day = ToCivilDay(nominal.day);
+  occurrence.day =
+      day == nominal.day ? occurrence.nominal_day : ToCivilDay(day);
+  occurrence.start_minute = rule.start_minute;
+  occurrence.min_minutes = rule.min_minutes;
+  occurrence.rule_id = rule.id;
+  occurrence.rule_version = rule.version;
+  return occurrence;
+}
+
+std::optional<absl::CivilDay> NominalDay(const MeetingRule& rule, int year,
+                                         int month) {
+  const DayNumber day = NominalDayNumber(rule, year, month);
+  if (day == kNoDay) return std::nullopt;
+  return ToCivilDay(day);
 }
 
 std::optional<MonthDay> DayInMonth(const MeetingRule& rule,
                                    absl::CivilMonth month) {
-  std::optional<absl::CivilDay> nominal =
-      NominalDay(rule, static_cast<int>(month.year()), month.month());
-  if (!nominal.has_value()) return std::nullopt;
-  if (InEffect(rule, *nominal)) return MonthDay{*nominal, false};
-  // The version's first month, its own day already past when it began:
-  // the month still gets its meeting, on the version's first day.
-  if (*nominal < rule.effective_from &&
-      absl::CivilMonth(rule.effective_from) == month &&
-      rule.effective_from <= rule.effective_to) {
-    return MonthDay{rule.effective_from, true};
-  }
-  return std::nullopt;
+  const MonthDayNumber day = DayNumberInMonth(
+      MakeFastRule(rule, 0), static_cast<int64_t>(month.year()), month.month());
+  if (day.day == kNoDay) return std::nullopt;
+  return MonthDay{ToCivilDay(day.day), day.clamped};
 }
 
 bool DecidesMonth(const MeetingRule& rule, absl::CivilMonth month) {
-  return DayInMonth(rule, month).has_value();
+  return DayNumberInMonth(MakeFastRule(rule, 0),
+                          static_cast<int64_t>(month.year()), month.month())
+             .day != kNoDay;
 }
 
 bool Supersedes(const MeetingRule& a, const MeetingRule& b) {
@@ -172,35 +228,40 @@ bool Supersedes(const MeetingRule& a, const MeetingRule& b) {
 
 int WinnerForMonth(const std::vector<RankedRule>& candidates,
                    absl::CivilMonth month) {
-  auto ranks_above = [](const RankedRule& a, const RankedRule& b) {
-    if (a.specificity != b.specificity) return a.specificity < b.specificity;
-    return Supersedes(*a.rule, *b.rule);
-  };
-  std::vector<std::optional<MonthDay>> days;
+  std::vector<FastRule> rules;
+  std::vector<MonthDayNumber> days;
+  rules.reserve(candidates.size());
   days.reserve(candidates.size());
   for (const RankedRule& candidate : candidates) {
-    days.push_back(DayInMonth(*candidate.rule, month));
+    rules.push_back(MakeFastRule(*candidate.rule, candidate.specificity));
+    days.push_back(DayNumberInMonth(
+        rules.back(), static_cast<int64_t>(month.year()), month.month()));
   }
-  int best = -1;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if (!days[i].has_value()) continue;
-    bool overruled = false;
-    for (size_t j = 0; j < candidates.size() && !overruled; ++j) {
-      overruled = j != i && days[j].has_value() &&
-                  ranks_above(candidates[j], candidates[i]) &&
-                  InEffect(*candidates[j].rule, days[i]->day);
-    }
-    if (overruled) continue;
-    if (best < 0 || days[i]->day < days[best]->day ||
-        (days[i]->day == days[best]->day &&
-         ranks_above(candidates[i], candidates[best]))) {
-      best = static_cast<int>(i);
-    }
-  }
-  return best;
+  return WinnerAmong(rules.data(), days.data(), rules.size());
 }
 
 }  // namespace internal
+
+std::vector<int64_t> WorkingCalendar::DayNumbers(
+    const std::set<absl::CivilDay>& days) {
+  std::vector<int64_t> out;
+  out.reserve(days.size());
+  // A std::set iterates in order, so `out` is sorted.
+  for (absl::CivilDay day : days) out.push_back(internal::ToDayNumber(day));
+  return out;
+}
+
+bool WorkingCalendar::IsWorkingDayNumber(int64_t day) const {
+  if (std::binary_search(holiday_numbers_.begin(), holiday_numbers_.end(),
+                         day)) {
+    return false;
+  }
+  if (std::binary_search(working_day_numbers_.begin(),
+                         working_day_numbers_.end(), day)) {
+    return true;  // làm bù
+  }
+  return internal::WeekdayIndex(day) < 5;  // Monday..Friday
+}
 
 bool WorkingCalendar::IsWorkingDay(absl::CivilDay day) const {
   if (IsHoliday(day)) return false;
@@ -348,32 +409,10 @@ std::optional<Occurrence> OccurrenceInMonth(const MeetingRule& rule,
                                             const WorkingCalendar& calendar,
                                             int year, int month) {
   if (month < 1 || month > 12) return std::nullopt;
-  std::optional<internal::MonthDay> nominal =
-      internal::DayInMonth(rule, absl::CivilMonth(year, month));
-  if (!nominal.has_value()) return std::nullopt;
-  if (!IsKnownShift(rule.shift)) return std::nullopt;
-  // The last working day always looks back: looking forward would leave the
-  // month it is the last working day of. A day clamped to the version's
-  // first day looks forward: looking back would date it before the version.
-  const int step =
-      !nominal->clamped &&
-              (rule.pattern == DayPattern::kLastWorkingDay ||
-               rule.shift == NonWorkingDayShift::kPreviousWorkingDay)
-          ? -1
-          : 1;
-  absl::CivilDay day = nominal->day;
-  for (int i = 0; !calendar.IsWorkingDay(day); ++i) {
-    if (i == kMaxShiftDays) return std::nullopt;
-    day += step;
-  }
-  Occurrence occurrence;
-  occurrence.nominal_day = nominal->day;
-  occurrence.day = day;
-  occurrence.start_minute = rule.start_minute;
-  occurrence.min_minutes = rule.min_minutes;
-  occurrence.rule_id = rule.id;
-  occurrence.rule_version = rule.version;
-  return occurrence;
+  const internal::MonthDayNumber nominal =
+      internal::DayNumberInMonth(internal::MakeFastRule(rule, 0), year, month);
+  if (nominal.day == internal::kNoDay) return std::nullopt;
+  return internal::ShiftedOccurrence(rule, calendar, nominal);
 }
 
 std::vector<Occurrence> ExpandSchedule(const std::vector<MeetingRule>& rules,
@@ -381,15 +420,31 @@ std::vector<Occurrence> ExpandSchedule(const std::vector<MeetingRule>& rules,
                                        absl::CivilDay from, absl::CivilDay to) {
   std::vector<Occurrence> out;
   if (to < from) return out;
-  const absl::CivilMonth last =
-      absl::CivilMonth(to) + internal::kShiftReachMonths;
-  for (absl::CivilMonth month =
-           absl::CivilMonth(from) - internal::kShiftReachMonths;
+  // Converted once, not once a month; every version ranks at specificity 0.
+  std::vector<internal::FastRule> fast;
+  fast.reserve(rules.size());
+  for (const MeetingRule& rule : rules) {
+    fast.push_back(internal::MakeFastRule(rule, 0));
+  }
+  std::vector<internal::MonthDayNumber> days(fast.size());
+  const int64_t last =
+      internal::MonthIndex(to.year(), to.month()) + internal::kShiftReachMonths;
+  out.reserve(static_cast<size_t>(
+      last - internal::MonthIndex(from.year(), from.month()) + 1 +
+      internal::kShiftReachMonths));
+  for (int64_t month = internal::MonthIndex(from.year(), from.month()) -
+                       internal::kShiftReachMonths;
        month <= last; ++month) {
-    const MeetingRule* rule = RuleForMonth(rules, month);
-    if (rule == nullptr) continue;
-    std::optional<Occurrence> occurrence = OccurrenceInMonth(
-        *rule, calendar, static_cast<int>(month.year()), month.month());
+    const int64_t year = internal::MonthYear(month);
+    const int month_of_year = internal::MonthOfIndex(month);
+    for (size_t i = 0; i < fast.size(); ++i) {
+      days[i] = internal::DayNumberInMonth(fast[i], year, month_of_year);
+    }
+    const int winner =
+        internal::WinnerAmong(fast.data(), days.data(), fast.size());
+    if (winner < 0) continue;
+    std::optional<Occurrence> occurrence =
+        internal::ShiftedOccurrence(rules[winner], calendar, days[winner]);
     if (!occurrence.has_value()) continue;
     if (occurrence->day < from || occurrence->day > to) continue;
     out.push_back(*occurrence);

@@ -38,8 +38,8 @@ std::optional<int> Specificity(const RuleScope& scope,
 struct Candidate {
   int specificity = 0;
   const MeetingRule* rule = nullptr;
-  std::vector<absl::CivilMonth> chosen;  // months it decides, ascending
-  bool lost_a_month = false;             // it decided a month another rule took
+  std::vector<int64_t> chosen;  // months it decides (MonthIndex), ascending
+  bool lost_a_month = false;    // it decided a month another rule took
 };
 
 }  // namespace
@@ -64,26 +64,37 @@ std::vector<MeetingRule> ApplicableRules(const std::vector<ScopedRule>& rules,
 
   // Month by month (as far as ExpandSchedule looks for shifted meetings):
   // the most specific scope that decides the month, and within it the
-  // version ExpandSchedule would pick.
-  const absl::CivilMonth last =
-      absl::CivilMonth(to) + internal::kShiftReachMonths;
-  for (absl::CivilMonth month =
-           absl::CivilMonth(from) - internal::kShiftReachMonths;
-       month <= last; ++month) {
-    std::vector<internal::RankedRule> ranked;
-    std::vector<Candidate*> deciding;
-    for (Candidate& candidate : candidates) {
-      if (!internal::DecidesMonth(*candidate.rule, month)) continue;
-      deciding.push_back(&candidate);
-      ranked.push_back({candidate.rule, candidate.specificity});
+  // version ExpandSchedule would pick. On day numbers, with the buffers
+  // allocated once: this runs for every cell of a country.
+  std::vector<internal::FastRule> fast;
+  fast.reserve(candidates.size());
+  for (const Candidate& candidate : candidates) {
+    fast.push_back(
+        internal::MakeFastRule(*candidate.rule, candidate.specificity));
+  }
+  std::vector<internal::MonthDayNumber> days(fast.size());
+  const int64_t first_month = internal::MonthIndex(from.year(), from.month()) -
+                              internal::kShiftReachMonths;
+  const int64_t last =
+      internal::MonthIndex(to.year(), to.month()) + internal::kShiftReachMonths;
+  for (Candidate& candidate : candidates) {
+    candidate.chosen.reserve(static_cast<size_t>(last - first_month + 1));
+  }
+  for (int64_t month = first_month; month <= last; ++month) {
+    const int64_t year = internal::MonthYear(month);
+    const int month_of_year = internal::MonthOfIndex(month);
+    for (size_t i = 0; i < fast.size(); ++i) {
+      days[i] = internal::DayNumberInMonth(fast[i], year, month_of_year);
     }
-    const int winner = internal::WinnerForMonth(ranked, month);
-    Candidate* best = winner < 0 ? nullptr : deciding[winner];
-    for (Candidate* candidate : deciding) {
-      if (candidate == best) {
-        candidate->chosen.push_back(month);
+    // Candidates that claim no day in the month take no part in it.
+    const int winner =
+        internal::WinnerAmong(fast.data(), days.data(), fast.size());
+    for (size_t i = 0; i < fast.size(); ++i) {
+      if (days[i].day == internal::kNoDay) continue;
+      if (static_cast<int>(i) == winner) {
+        candidates[i].chosen.push_back(month);
       } else {
-        candidate->lost_a_month = true;
+        candidates[i].lost_a_month = true;
       }
     }
   }
@@ -110,11 +121,17 @@ std::vector<MeetingRule> ApplicableRules(const std::vector<ScopedRule>& rules,
              candidate.chosen[j + 1] == candidate.chosen[j] + 1) {
         ++j;
       }
+      const int64_t first_year = internal::MonthYear(candidate.chosen[i]);
+      const int first_of = internal::MonthOfIndex(candidate.chosen[i]);
+      const int64_t last_year = internal::MonthYear(candidate.chosen[j]);
+      const int last_of = internal::MonthOfIndex(candidate.chosen[j]);
       MeetingRule piece = *candidate.rule;
-      piece.effective_from =
-          std::max(piece.effective_from, absl::CivilDay(candidate.chosen[i]));
-      piece.effective_to = std::min(
-          piece.effective_to, absl::CivilDay(candidate.chosen[j] + 1) - 1);
+      piece.effective_from = std::max(piece.effective_from,
+                                      absl::CivilDay(first_year, first_of, 1));
+      piece.effective_to =
+          std::min(piece.effective_to,
+                   absl::CivilDay(last_year, last_of,
+                                  internal::DaysInMonth(last_year, last_of)));
       out.push_back(piece);
       i = j + 1;
     }

@@ -4,12 +4,15 @@
 // Helpers shared by the schedule_rules.h implementation files; not part of
 // the rules' interface.
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "services/scheduling/day_number.h"
 #include "services/scheduling/schedule_rules.h"
 
 namespace chibo::scheduling::internal {
@@ -70,6 +73,39 @@ struct RankedRule {
 // a rule changes keeps exactly one meeting.
 int WinnerForMonth(const std::vector<RankedRule>& candidates,
                    absl::CivilMonth month);
+
+// The same rules on day numbers (day_number.h), for the expansion's hot
+// loops: a version with its period converted once.
+struct FastRule {
+  const MeetingRule* rule = nullptr;
+  DayNumber from = 0;  // effective_from
+  DayNumber to = 0;    // effective_to
+  int specificity = 0;
+};
+FastRule MakeFastRule(const MeetingRule& rule, int specificity);
+
+// No day (the pattern yields none, or the version claims none).
+inline constexpr DayNumber kNoDay = INT64_MIN;
+
+// NominalDay as a day number, or kNoDay.
+DayNumber NominalDayNumber(const MeetingRule& rule, int64_t year, int month);
+
+// DayInMonth as a day number (kNoDay for none).
+struct MonthDayNumber {
+  DayNumber day = kNoDay;
+  bool clamped = false;
+};
+MonthDayNumber DayNumberInMonth(const FastRule& rule, int64_t year, int month);
+
+// WinnerForMonth over `n` candidates whose DayNumberInMonth is `days[i]`.
+int WinnerAmong(const FastRule* candidates, const MonthDayNumber* days,
+                size_t n);
+
+// OccurrenceInMonth for a version whose claim in its month is `nominal`
+// (not kNoDay): nullopt when no working day lies within the shift's reach.
+std::optional<Occurrence> ShiftedOccurrence(const MeetingRule& rule,
+                                            const WorkingCalendar& calendar,
+                                            MonthDayNumber nominal);
 
 // A working-day shift of up to 31 days can move a month's meeting into the
 // month after next (Jan 31 -> Mar 3) or the one before last (Mar 1 ->

@@ -33,13 +33,23 @@ class WorkingCalendar {
   explicit WorkingCalendar(std::set<absl::CivilDay> holidays,
                            std::set<absl::CivilDay> working_days = {})
       : holidays_(std::move(holidays)),
-        working_days_(std::move(working_days)) {}
+        working_days_(std::move(working_days)),
+        holiday_numbers_(DayNumbers(holidays_)),
+        working_day_numbers_(DayNumbers(working_days_)) {}
   bool IsHoliday(absl::CivilDay day) const { return holidays_.count(day) > 0; }
   bool IsWorkingDay(absl::CivilDay day) const;
+  // IsWorkingDay for a day counted from 1970-01-01 (internal::DayNumber):
+  // the expansion's hot loop, without building a CivilDay.
+  bool IsWorkingDayNumber(int64_t day) const;
 
  private:
+  static std::vector<int64_t> DayNumbers(const std::set<absl::CivilDay>& days);
+
   std::set<absl::CivilDay> holidays_;
   std::set<absl::CivilDay> working_days_;  // weekend days worked (làm bù)
+  // The same days as sorted day numbers, for IsWorkingDayNumber.
+  std::vector<int64_t> holiday_numbers_;
+  std::vector<int64_t> working_day_numbers_;
 };
 
 // A calendar's working weekend days: INVALID_ARGUMENT naming
