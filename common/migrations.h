@@ -29,7 +29,9 @@ std::vector<std::string> SplitSqlStatements(absl::string_view sql);
 // Applies the migrations not yet recorded in `schema_migrations`, in order,
 // while holding a named lock so that replicas starting together apply each
 // migration once. A recorded migration whose text changed is an error:
-// landed migrations are never edited.
+// landed migrations are never edited, except to reach the same schema
+// another way, and then the new text names the checksum of the old one in
+// a comment line "-- replaces checksum <hex>".
 absl::Status ApplyMigrations(MysqlPool& pool,
                              const std::vector<Migration>& migrations,
                              absl::Duration lock_timeout = absl::Seconds(60));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -285,6 +286,35 @@ TEST(IdempotencyUpgradeTest, KeysStoredBeforeTheCompactKeyStillAnswer) {
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(out.resource(), "things/99");
   EXPECT_EQ(*db->QueryInt("SELECT COUNT(*) FROM idempotency_keys"), 1);
+}
+
+// A database that applied 0005's first, in-place text (MariaDB only) starts
+// with the portable rewrite, which names that text's checksum; any other
+// edit of an applied migration is still refused.
+TEST(IdempotencyUpgradeTest,
+     TheRewrittenMigrationAcceptsOnlyTheTextItReplaces) {
+  auto created = TestDatabase::Create({});
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<TestDatabase> db = *std::move(created);
+  auto recorded = [&](const std::string& checksum) {
+    ASSERT_TRUE(WithConnection(db->pool(), absl::Now() + absl::Seconds(30),
+                               "recording a checksum", TxMode::kWrite,
+                               [&](DbConnection& c) -> absl::Status {
+                                 sql::PreparedStatement& update = c.Prepare(
+                                     "UPDATE schema_migrations SET checksum "
+                                     "= ? WHERE id LIKE 'common/0005%'");
+                                 update.setString(1, checksum);
+                                 update.executeUpdate();
+                                 return absl::OkStatus();
+                               })
+                    .ok());
+  };
+  recorded("361f87e415bc68e0");
+  EXPECT_TRUE(ApplyMigrations(db->pool(), CommonMigrations()).ok());
+  recorded("0123456789abcdef");
+  absl::Status edited = ApplyMigrations(db->pool(), CommonMigrations());
+  EXPECT_EQ(edited.code(), absl::StatusCode::kFailedPrecondition) << edited;
+  EXPECT_TRUE(absl::StrContains(edited.message(), "was edited")) << edited;
 }
 
 }  // namespace
