@@ -67,7 +67,7 @@ absl::string_view CodeName(absl::StatusCode code) {
 absl::StatusOr<Caller> InsecureDevAuthorizer::Admit(
     const grpc::ServerContext&, absl::string_view,
     const google::protobuf::Message&) const {
-  return Caller{"dev:insecure", "system_admin", "*", "", {}};
+  return Caller{"dev:insecure", "system_admin", "*", "", {}, {}};
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

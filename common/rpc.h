@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ struct ScopeProof {
   std::string resource;
 };
 
+// A cell's members on a day as admission fetched them from the registry to
+// check a dated reference (Reference.as_of). Defined where the registry's
+// types are (common/tree_view.h); common/ itself only carries it.
+struct AdmittedRoster;
+
 // Who is calling: established by the Authorizer from the bearer token or the
 // client certificate.
 struct Caller {
@@ -42,6 +48,10 @@ struct Caller {
   // Writes (ACCESS_WRITE, ACCESS_BULK) of scoped callers only: what their
   // scope check relied on. Empty for reads and unscoped callers.
   std::vector<ScopeProof> write_scope;
+  // The rosters admission checked dated references against (only those an
+  // oracle fetched from a peer). The handler of the same call decides on
+  // the same answer instead of asking the registry again.
+  std::vector<std::shared_ptr<const AdmittedRoster>> rosters;
 };
 
 // What a handler knows about the call it is serving.

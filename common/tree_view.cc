@@ -374,20 +374,32 @@ absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::FreshAncestorsOf(
   return ancestors;
 }
 
-absl::StatusOr<std::vector<int64_t>> TreeScopeOracle::MembersOn(
+absl::StatusOr<auth::MemberRoster> TreeScopeOracle::MembersOn(
     int64_t organization, absl::CivilDay day, absl::Time deadline) {
-  ASSIGN_OR_RETURN(std::vector<registry::v1::CellMember> members,
+  auto admitted = std::make_shared<AdmittedRoster>();
+  admitted->cell = organization;
+  admitted->day = day;
+  ASSIGN_OR_RETURN(admitted->members,
                    view_->registry()->CellMembers(view_->Background(deadline),
                                                   organization, day));
-  std::vector<int64_t> ids;
-  ids.reserve(members.size());
-  for (const registry::v1::CellMember& member : members) {
+  auth::MemberRoster roster;
+  roster.ids.reserve(admitted->members.size());
+  for (const registry::v1::CellMember& member : admitted->members) {
     const std::pair<absl::string_view, absl::string_view> parts =
         absl::StrSplit(member.member(), absl::MaxSplits('/', 1));
     int64_t id = 0;
-    if (absl::SimpleAtoi(parts.second, &id)) ids.push_back(id);
+    if (absl::SimpleAtoi(parts.second, &id)) roster.ids.push_back(id);
   }
-  return ids;
+  roster.admitted = std::move(admitted);
+  return roster;
+}
+
+const AdmittedRoster* FindAdmittedRoster(const Caller& caller, int64_t cell,
+                                         absl::CivilDay day) {
+  for (const std::shared_ptr<const AdmittedRoster>& roster : caller.rosters) {
+    if (roster->cell == cell && roster->day == day) return roster.get();
+  }
+  return nullptr;
 }
 
 ChangeFollower::Source RegistryTreeChanges(RegistryClient* registry) {

@@ -106,6 +106,19 @@ class TreeView {
 // from the TreeView (so they keep answering while the registry is down).
 // A service's own resources (meetings/7 -> its cell) are its business:
 // it derives and overrides OwnOrganizationsOf.
+// The registry's members of `cell` on `day`, as a TreeScopeOracle fetched
+// them at admission to check a dated reference.
+struct AdmittedRoster {
+  int64_t cell = 0;
+  absl::CivilDay day;
+  std::vector<registry::v1::CellMember> members;
+};
+
+// The roster admission fetched for (`cell`, `day`) in this call, or nullptr
+// when it fetched none (an unscoped caller's references are not checked).
+const AdmittedRoster* FindAdmittedRoster(const Caller& caller, int64_t cell,
+                                         absl::CivilDay day);
+
 class TreeScopeOracle : public auth::ScopeOracle {
  public:
   // `service` names the service in errors ("not a scheduling resource").
@@ -125,9 +138,10 @@ class TreeScopeOracle : public auth::ScopeOracle {
       int64_t id, absl::Time deadline) override;
   // The registry's members of the cell on that day, asked now (one call,
   // all pages): never from known_organizations.
-  absl::StatusOr<std::vector<int64_t>> MembersOn(int64_t organization,
-                                                 absl::CivilDay day,
-                                                 absl::Time deadline) override;
+  // The answer is kept for the handler (AdmittedRoster).
+  absl::StatusOr<auth::MemberRoster> MembersOn(int64_t organization,
+                                               absl::CivilDay day,
+                                               absl::Time deadline) override;
 
   TreeView& view() const { return *view_; }
 

@@ -5,9 +5,8 @@
 
 namespace chibo::auth {
 
-absl::StatusOr<std::vector<int64_t>> ScopeOracle::MembersOn(int64_t,
-                                                            absl::CivilDay,
-                                                            absl::Time) {
+absl::StatusOr<MemberRoster> ScopeOracle::MembersOn(int64_t, absl::CivilDay,
+                                                    absl::Time) {
   return absl::UnimplementedError(
       "this service cannot check dated member references");
 }
@@ -62,8 +61,9 @@ absl::StatusOr<std::vector<int64_t>> CachedScopeOracle::FreshAncestorsOf(
   return fresh;
 }
 
-absl::StatusOr<std::vector<int64_t>> CachedScopeOracle::MembersOn(
-    int64_t organization, absl::CivilDay day, absl::Time deadline) {
+absl::StatusOr<MemberRoster> CachedScopeOracle::MembersOn(int64_t organization,
+                                                          absl::CivilDay day,
+                                                          absl::Time deadline) {
   return inner_->MembersOn(organization, day, deadline);
 }
 

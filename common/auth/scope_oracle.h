@@ -14,8 +14,17 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/rpc.h"
 
 namespace chibo::auth {
+
+// The members of a cell on a day, as an oracle found them: the ids a dated
+// reference is checked against, and, from an oracle that asked a peer, its
+// whole answer for the handler (Caller::rosters).
+struct MemberRoster {
+  std::vector<int64_t> ids;
+  std::shared_ptr<const AdmittedRoster> admitted;
+};
 
 // Answers the questions scope checks ask of the organisation tree. The
 // registry answers from its own tables; other services ask the registry.
@@ -52,9 +61,9 @@ class ScopeOracle {
   // (access.proto's Reference.as_of) is checked against. Never cached. By
   // default UNIMPLEMENTED, so a dated reference the service cannot answer
   // refuses the call.
-  virtual absl::StatusOr<std::vector<int64_t>> MembersOn(int64_t organization,
-                                                         absl::CivilDay day,
-                                                         absl::Time deadline);
+  virtual absl::StatusOr<MemberRoster> MembersOn(int64_t organization,
+                                                 absl::CivilDay day,
+                                                 absl::Time deadline);
 
   // The day a dated resource belongs to (a held meeting: the day it was
   // held). NOT_FOUND when it does not exist or is not dated (the default).
@@ -87,9 +96,9 @@ class CachedScopeOracle : public ScopeOracle {
       int64_t id, absl::Time deadline) override;
   absl::StatusOr<std::vector<int64_t>> FreshAncestorsOf(
       int64_t id, absl::Time deadline) override;
-  absl::StatusOr<std::vector<int64_t>> MembersOn(int64_t organization,
-                                                 absl::CivilDay day,
-                                                 absl::Time deadline) override;
+  absl::StatusOr<MemberRoster> MembersOn(int64_t organization,
+                                         absl::CivilDay day,
+                                         absl::Time deadline) override;
   absl::StatusOr<absl::CivilDay> DayOf(absl::string_view resource_name,
                                        absl::Time deadline) override;
 

@@ -91,8 +91,8 @@ absl::StatusOr<Caller> TokenAuthorizer::Authenticate(
           "authorization header must be \"Bearer <token>\"");
     }
     ASSIGN_OR_RETURN(Claims claims, VerifyJwt(token, keys_, absl::Now()));
-    return Caller{
-        claims.subject, claims.role, claims.scope, claims.on_behalf_of, {}};
+    return Caller{claims.subject,      claims.role, claims.scope,
+                  claims.on_behalf_of, {},          {}};
   }
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
@@ -100,7 +100,7 @@ absl::StatusOr<Caller> TokenAuthorizer::Authenticate(
       auto found = certificates_.find(std::string(name.data(), name.size()));
       if (found != certificates_.end()) {
         const CertificateIdentity& id = found->second;
-        return Caller{id.subject, id.role, id.scope, "", {}};
+        return Caller{id.subject, id.role, id.scope, "", {}, {}};
       }
     }
     return absl::UnauthenticatedError(
@@ -141,6 +141,7 @@ absl::StatusOr<Caller> TokenAuthorizer::Admit(
                 permission->access == Access::kBulk;
   RETURN_IF_ERROR(CheckTargets(*permission, request, check));
   caller.write_scope = std::move(check.proofs);
+  caller.rosters = std::move(check.rosters);
   return caller;
 }
 
@@ -392,16 +393,21 @@ absl::Status TokenAuthorizer::CheckDatedReference(
   }
   auto members = check.members.find({bound, day});
   if (members == check.members.end()) {
-    absl::StatusOr<std::vector<int64_t>> ids =
+    absl::StatusOr<MemberRoster> roster =
         oracle_->MembersOn(bound, day, check.deadline);
     // Not a cell, or none: it has no members, and the reference is
     // refused like any other.
-    if (!ids.ok() && ids.status().code() != absl::StatusCode::kNotFound &&
-        ids.status().code() != absl::StatusCode::kFailedPrecondition) {
-      return ids.status();
+    if (!roster.ok() && roster.status().code() != absl::StatusCode::kNotFound &&
+        roster.status().code() != absl::StatusCode::kFailedPrecondition) {
+      return roster.status();
     }
     std::set<int64_t> set;
-    if (ids.ok()) set.insert(ids->begin(), ids->end());
+    if (roster.ok()) {
+      set.insert(roster->ids.begin(), roster->ids.end());
+      if (roster->admitted != nullptr) {
+        check.rosters.push_back(std::move(roster->admitted));
+      }
+    }
     members =
         check.members.emplace(std::make_pair(bound, day), std::move(set)).first;
   }

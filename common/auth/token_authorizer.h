@@ -54,6 +54,8 @@ class TokenAuthorizer : public Authorizer {
     // The members of (organisation, day), asked once per request however
     // many references name them.
     std::map<std::pair<int64_t, absl::CivilDay>, std::set<int64_t>> members;
+    // What the oracle fetched for them, handed to the handler.
+    std::vector<std::shared_ptr<const AdmittedRoster>> rosters;
   };
 
   // OK when every target, row and reference named in `request` is in scope.

@@ -40,7 +40,7 @@ absl::StatusOr<MysqlOptions> TestServerOptions() {
 
 CallContext TestCall(const std::string& method) {
   CallContext call;
-  call.caller = {"test:admin", "system_admin", "*", "", {}};
+  call.caller = {"test:admin", "system_admin", "*", "", {}, {}};
   call.method = method;
   call.deadline = absl::Now() + absl::Seconds(30);
   return call;

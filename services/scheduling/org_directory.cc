@@ -9,8 +9,15 @@ namespace chibo::scheduling {
 
 absl::StatusOr<OrgDirectory::MemberMap> OrgDirectory::Members(
     const CallContext& call, int64_t cell, absl::CivilDay day) {
-  ASSIGN_OR_RETURN(std::vector<registry::v1::CellMember> listed,
-                   registry_->CellMembers(call, cell, day));
+  // Admission asked already when a dated reference named the cell's
+  // members: decide on that answer, and ask once per call.
+  std::vector<registry::v1::CellMember> listed;
+  if (const AdmittedRoster* admitted =
+          FindAdmittedRoster(call.caller, cell, day)) {
+    listed = admitted->members;
+  } else {
+    ASSIGN_OR_RETURN(listed, registry_->CellMembers(call, cell, day));
+  }
   MemberMap members;
   for (auto& member : listed) {
     ASSIGN_OR_RETURN(int64_t id,

@@ -26,9 +26,11 @@
 #include "absl/strings/str_split.h"
 #include "chibo/registry/v1/registry.grpc.pb.h"
 #include "chibo/scheduling/v1/scheduling.pb.h"
+#include "common/metrics.h"
 #include "common/testing/tree_builder.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
 #include "tests/integration/auth/auth_fixture.h"
 #include "tests/integration/auth/matrix_support.h"
 
@@ -829,6 +831,27 @@ TEST_F(FieldProbeTest, ConcurrentIdentityClashesAreEachRefusedAndAudited) {
   EXPECT_EQ(count(), before + kClients);
 }
 
+constexpr char kListCellMembers[] =
+    "chibo.registry.v1.RegistryService/ListCellMembers";
+
+// Calls of `method` answered OK by the servers of this process (the
+// registry and scheduling share the process's metrics).
+double HandledOk(absl::string_view method) {
+  double total = 0;
+  for (const prometheus::MetricFamily& family : MetricsRegistry()->Collect()) {
+    if (family.name != "chibo_rpc_server_handled_total") continue;
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      bool wanted = false, ok = false;
+      for (const prometheus::ClientMetric::Label& label : metric.label) {
+        if (label.name == "method") wanted = label.value == method;
+        if (label.name == "code") ok = label.value == "OK";
+      }
+      if (wanted && ok) total += metric.counter.value;
+    }
+  }
+  return total;
+}
+
 // A meeting's record names many members (attendance, ballots): each row is
 // checked against the cell's members on the day held, and one row of
 // another province, of another cell in the caller's scope, or of nobody
@@ -913,12 +936,16 @@ TEST_F(FieldProbeTest, MeetingRecordRowsAreEachMembersOfTheCellThatDay) {
     EXPECT_EQ(answers[0], answers[1]) << role;
     EXPECT_EQ(answers[0], answers[2]) << role;
   }
-  // All of the cell's members that day, the one now in B included.
+  // All of the cell's members that day, the one now in B included. The
+  // handler decides attendance on the roster admission checked: the
+  // registry is asked for the cell's members once, not twice.
+  const double listed_before = HandledOk(kListCellMembers);
   std::string bytes;
   grpc::Status held =
       Call(PortOf(*servers_, record), record, meeting(""),
            servers_->Token("cell_secretary", cell.name()), nullptr, &bytes);
   ASSERT_TRUE(held.ok()) << held.error_message();
+  EXPECT_EQ(HandledOk(kListCellMembers) - listed_before, 1);
   scheduling::v1::MeetingRecord stored;
   ASSERT_TRUE(stored.ParseFromString(bytes));
   EXPECT_EQ(stored.attendance_size(), kMembers);

@@ -19,7 +19,7 @@ TEST(ServiceIdentityTest, DownstreamWritesRecordTheEndUser) {
 
   CallContext upstream;
   upstream.caller = {
-      "user:lan.nguyen", "committee_office", "organizations/1", "", {}};
+      "user:lan.nguyen", "committee_office", "organizations/1", "", {}, {}};
   upstream.deadline = absl::Now() + absl::Seconds(7);
   upstream.request_id = "req-77";
   auto context = scheduling.ContextFor(upstream);

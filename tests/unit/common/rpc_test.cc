@@ -79,7 +79,7 @@ class FakeAuthorizer : public Authorizer {
     ++admitted;
     last_method = std::string(method);
     if (!refusal.ok()) return refusal;
-    return Caller{"user:lan.nguyen", "viewer", "organizations/12", "", {}};
+    return Caller{"user:lan.nguyen", "viewer", "organizations/12", "", {}, {}};
   }
   absl::Status refusal;
   mutable std::atomic<int> admitted{0};
