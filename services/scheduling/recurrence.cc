@@ -171,6 +171,21 @@ int WinnerAmong(const FastRule* candidates, const MonthDayNumber* days,
   return best;
 }
 
+int MonthWinner(const std::vector<FastRule>& fast, int64_t month,
+                std::vector<MonthDayNumber>* days) {
+  const int64_t year = MonthYear(month);
+  const int month_of_year = MonthOfIndex(month);
+  for (size_t i = 0; i < fast.size(); ++i) {
+    (*days)[i] = DayNumberInMonth(fast[i], year, month_of_year);
+  }
+  return WinnerAmong(fast.data(), days->data(), fast.size());
+}
+
+MonthSpan ExpansionMonths(absl::CivilDay from, absl::CivilDay to) {
+  return {MonthIndex(from.year(), from.month()) - kShiftReachMonths,
+          MonthIndex(to.year(), to.month()) + kShiftReachMonths};
+}
+
 std::optional<Occurrence> ShiftedOccurrence(const MeetingRule& rule,
                                             const WorkingCalendar& calendar,
                                             MonthDayNumber nominal) {
@@ -427,21 +442,10 @@ std::vector<Occurrence> ExpandSchedule(const std::vector<MeetingRule>& rules,
     fast.push_back(internal::MakeFastRule(rule, 0));
   }
   std::vector<internal::MonthDayNumber> days(fast.size());
-  const int64_t last =
-      internal::MonthIndex(to.year(), to.month()) + internal::kShiftReachMonths;
-  out.reserve(static_cast<size_t>(
-      last - internal::MonthIndex(from.year(), from.month()) + 1 +
-      internal::kShiftReachMonths));
-  for (int64_t month = internal::MonthIndex(from.year(), from.month()) -
-                       internal::kShiftReachMonths;
-       month <= last; ++month) {
-    const int64_t year = internal::MonthYear(month);
-    const int month_of_year = internal::MonthOfIndex(month);
-    for (size_t i = 0; i < fast.size(); ++i) {
-      days[i] = internal::DayNumberInMonth(fast[i], year, month_of_year);
-    }
-    const int winner =
-        internal::WinnerAmong(fast.data(), days.data(), fast.size());
+  const internal::MonthSpan months = internal::ExpansionMonths(from, to);
+  out.reserve(static_cast<size_t>(months.last - months.first + 1));
+  for (int64_t month = months.first; month <= months.last; ++month) {
+    const int winner = internal::MonthWinner(fast, month, &days);
     if (winner < 0) continue;
     std::optional<Occurrence> occurrence =
         internal::ShiftedOccurrence(rules[winner], calendar, days[winner]);

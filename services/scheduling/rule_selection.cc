@@ -73,22 +73,14 @@ std::vector<MeetingRule> ApplicableRules(const std::vector<ScopedRule>& rules,
         internal::MakeFastRule(*candidate.rule, candidate.specificity));
   }
   std::vector<internal::MonthDayNumber> days(fast.size());
-  const int64_t first_month = internal::MonthIndex(from.year(), from.month()) -
-                              internal::kShiftReachMonths;
-  const int64_t last =
-      internal::MonthIndex(to.year(), to.month()) + internal::kShiftReachMonths;
+  const internal::MonthSpan months = internal::ExpansionMonths(from, to);
   for (Candidate& candidate : candidates) {
-    candidate.chosen.reserve(static_cast<size_t>(last - first_month + 1));
+    candidate.chosen.reserve(
+        static_cast<size_t>(months.last - months.first + 1));
   }
-  for (int64_t month = first_month; month <= last; ++month) {
-    const int64_t year = internal::MonthYear(month);
-    const int month_of_year = internal::MonthOfIndex(month);
-    for (size_t i = 0; i < fast.size(); ++i) {
-      days[i] = internal::DayNumberInMonth(fast[i], year, month_of_year);
-    }
+  for (int64_t month = months.first; month <= months.last; ++month) {
     // Candidates that claim no day in the month take no part in it.
-    const int winner =
-        internal::WinnerAmong(fast.data(), days.data(), fast.size());
+    const int winner = internal::MonthWinner(fast, month, &days);
     for (size_t i = 0; i < fast.size(); ++i) {
       if (days[i].day == internal::kNoDay) continue;
       if (static_cast<int>(i) == winner) {

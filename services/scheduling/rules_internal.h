@@ -101,6 +101,20 @@ MonthDayNumber DayNumberInMonth(const FastRule& rule, int64_t year, int month);
 int WinnerAmong(const FastRule* candidates, const MonthDayNumber* days,
                 size_t n);
 
+// Month `month` (a MonthIndex) for all of `fast`: each candidate's
+// DayNumberInMonth into `days` (sized like `fast`), and the WinnerAmong
+// them (-1 for none). The month loop of both expansion and rule choice.
+int MonthWinner(const std::vector<FastRule>& fast, int64_t month,
+                std::vector<MonthDayNumber>* days);
+
+// The months [first, last] (MonthIndex) that expanding [from, to] visits:
+// kShiftReachMonths beyond each end.
+struct MonthSpan {
+  int64_t first = 0;
+  int64_t last = 0;
+};
+MonthSpan ExpansionMonths(absl::CivilDay from, absl::CivilDay to);
+
 // OccurrenceInMonth for a version whose claim in its month is `nominal`
 // (not kNoDay): nullopt when no working day lies within the shift's reach.
 std::optional<Occurrence> ShiftedOccurrence(const MeetingRule& rule,
