@@ -210,4 +210,12 @@ absl::Status SecuredServers::BuildProvince(
   return BuildSchedulingResources(out);
 }
 
+std::unique_ptr<grpc::ClientContext> As(const std::string& token,
+                                        absl::Duration timeout) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  context->AddMetadata("authorization", "Bearer " + token);
+  return context;
+}
+
 }  // namespace chibo::auth

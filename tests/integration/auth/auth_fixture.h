@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "absl/time/time.h"
 #include "common/auth/jwt.h"
 #include "common/auth/key_set.h"
 #include "common/auth/scope_oracle.h"
@@ -14,6 +15,7 @@
 #include "common/auth/token_authorizer.h"
 #include "common/testing/test_db.h"
 #include "common/testing/test_service.h"
+#include "grpcpp/grpcpp.h"
 #include "services/registry/store.h"  // for the store-level tests
 
 namespace chibo::auth {
@@ -27,6 +29,10 @@ struct Province {
   std::string cell_display_name;
   std::set<std::string> organizations;  // every org in it
 };
+
+// A client context carrying `token` as a bearer token, with a deadline.
+std::unique_ptr<grpc::ClientContext> As(
+    const std::string& token, absl::Duration timeout = absl::Seconds(10));
 
 // Every service, served as in production (TestServices of their
 // definitions with TokenAuthorizer, real MariaDB, one schema each) on port

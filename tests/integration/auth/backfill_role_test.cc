@@ -21,14 +21,6 @@ namespace {
 
 using chibo::testing::ExpectError;
 
-std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + token);
-  context->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::seconds(10));
-  return context;
-}
-
 class BackfillRoleTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

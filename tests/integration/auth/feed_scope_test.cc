@@ -102,14 +102,6 @@ class FeedScopeTest : public ::testing::Test {
     };
   }
 
-  static std::unique_ptr<grpc::ClientContext> As(
-      const std::string& token, absl::Duration timeout = absl::Seconds(10)) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-    context->AddMetadata("authorization", "Bearer " + token);
-    return context;
-  }
-
   static std::string Admin() { return servers_->Token("system_admin", "*"); }
 
   // A meeting rule set by `organization`, written through the API.

@@ -28,14 +28,6 @@
 namespace chibo::auth {
 namespace {
 
-std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + token);
-  context->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::seconds(10));
-  return context;
-}
-
 TEST(MoveScopeTest, WritesAfterAMoveOutOfScopeAreRefusedAtOnce) {
   auto started = SecuredServers::Start(nullptr, {}, true);
   ASSERT_TRUE(started.ok()) << started.status();
