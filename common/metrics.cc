@@ -96,6 +96,15 @@ struct Families {
                         .Help("Expired request_ids deleted.")
                         .Register(r)
                         .Add({})),
+        transaction_retries(
+            prometheus::BuildCounter()
+                .Name("chibo_db_transaction_retries_total")
+                .Help("Write transactions the server ran again after the "
+                      "database broke them off: reason \"deadlock\" or "
+                      "\"lock_wait_timeout\". Each one is a lock conflict "
+                      "the client did not see, and a design smell when "
+                      "it is frequent.")
+                .Register(r)),
         ready(prometheus::BuildGauge()
                   .Name("chibo_ready")
                   .Help("1 while the readiness check passes (database "
@@ -116,6 +125,7 @@ struct Families {
   prometheus::Family<prometheus::Gauge>& feed_lag_seconds;
   prometheus::Family<prometheus::Gauge>& feed_holds_lease;
   prometheus::Counter& keys_pruned;
+  prometheus::Family<prometheus::Counter>& transaction_retries;
   prometheus::Gauge& ready;
 };
 
@@ -246,6 +256,12 @@ void RecordFeedLag(const std::string& feed, int64_t events,
 
 void RecordIdempotencyKeysPruned(int64_t count) {
   F().keys_pruned.Increment(static_cast<double>(count));
+}
+
+void RecordTransactionRetry(bool deadlock) {
+  F().transaction_retries
+      .Add({{"reason", deadlock ? "deadlock" : "lock_wait_timeout"}})
+      .Increment();
 }
 
 void RecordReady(bool ready) { F().ready.Set(ready ? 1 : 0); }

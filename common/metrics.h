@@ -78,6 +78,10 @@ void RecordFeedLag(const std::string& feed, int64_t events,
 // chibo_idempotency_keys_pruned_total
 void RecordIdempotencyKeysPruned(int64_t count);
 
+// chibo_db_transaction_retries_total{reason}: a write transaction run again
+// after a deadlock (reason "deadlock") or a lock wait timeout.
+void RecordTransactionRetry(bool deadlock);
+
 // chibo_ready: 1 while the readiness check passes (common/readiness.h).
 void RecordReady(bool ready);
 

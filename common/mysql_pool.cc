@@ -296,6 +296,7 @@ absl::Status WithConnection(
       if (retryable && attempt < kMaxAttempts) {
         const absl::Duration pause = RetryBackoff(attempt);
         if (absl::Now() + pause < deadline) {
+          RecordTransactionRetry(code == kErrDeadlock);
           // Hand the connection back before sleeping.
           { auto released = std::move(*lease); }
           absl::SleepFor(pause);

@@ -228,15 +228,31 @@ absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
   return absl::OkStatus();
 }
 
-// Locks the meeting's postponements (and the gap where the next would go)
-// and returns them, oldest first.
-std::vector<v1::Postponement> LockPostponements(DbConnection& db,
-                                                int64_t cell_id,
-                                                absl::CivilDay nominal_day) {
+// Makes the writers of one meeting (its record, its postponements) take
+// turns: locks the meeting's slot row (0007_meeting_slots.sql), creating it
+// the first time. It must be the first statement of the transaction: the
+// snapshot is taken at the transaction's first read, after the lock was
+// granted, so the reads that follow see everything an earlier writer of
+// the meeting committed. A record lock only: a locking read of the
+// meeting's postponements locked, when there were none, the gap shared
+// with other meetings, and concurrent postponements deadlocked on it.
+void LockMeeting(DbConnection& db, int64_t cell_id,
+                 absl::CivilDay nominal_day) {
+  sql::PreparedStatement& lock = db.Prepare(
+      "INSERT INTO meeting_slots (cell_id, nominal_day) VALUES (?, ?) "
+      "ON DUPLICATE KEY UPDATE cell_id = cell_id");
+  lock.setInt64(1, cell_id);
+  lock.setString(2, FormatDate(nominal_day));
+  lock.executeUpdate();
+}
+
+// The meeting's postponements, oldest first (under LockMeeting).
+std::vector<v1::Postponement> PostponementsOf(DbConnection& db, int64_t cell_id,
+                                              absl::CivilDay nominal_day) {
   sql::PreparedStatement& query =
       db.Prepare("SELECT " CHIBO_POSTPONEMENT_COLUMNS
                  " FROM postponements WHERE cell_id = ? AND nominal_day = ? "
-                 "ORDER BY sequence FOR UPDATE");
+                 "ORDER BY sequence");
   query.setInt64(1, cell_id);
   query.setString(2, FormatDate(nominal_day));
   std::unique_ptr<sql::ResultSet> row(query.executeQuery());
@@ -270,8 +286,9 @@ absl::Status SchedulingStore::Postpone(
   return IdempotentWrite(
       *pool_, call, "postponing a meeting", request, out,
       [&](DbConnection& db) -> absl::Status {
+        LockMeeting(db, cell_id, nominal_day);
         const std::vector<v1::Postponement> earlier =
-            LockPostponements(db, cell_id, nominal_day);
+            PostponementsOf(db, cell_id, nominal_day);
         if (std::optional<int64_t> record =
                 RecordOf(db, cell_id, nominal_day)) {
           return absl::FailedPreconditionError(absl::StrCat(
@@ -371,8 +388,8 @@ absl::Status SchedulingStore::RecordMeeting(
       *pool_, call, "recording a meeting", request, out,
       [&](DbConnection& db) -> absl::Status {
         if (record.nominal_day) {
-          // Serialises with a concurrent postponement of the same meeting.
-          LockPostponements(db, record.cell_id, *record.nominal_day);
+          // Takes turns with postponements of the same meeting.
+          LockMeeting(db, record.cell_id, *record.nominal_day);
           if (std::optional<int64_t> existing =
                   RecordOf(db, record.cell_id, *record.nominal_day)) {
             return absl::AlreadyExistsError(absl::StrCat(

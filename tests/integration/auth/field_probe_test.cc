@@ -26,11 +26,10 @@
 #include "absl/strings/str_split.h"
 #include "chibo/registry/v1/registry.grpc.pb.h"
 #include "chibo/scheduling/v1/scheduling.pb.h"
-#include "common/metrics.h"
+#include "common/testing/metric_value.h"
 #include "common/testing/tree_builder.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
-#include "prometheus/registry.h"
 #include "tests/integration/auth/auth_fixture.h"
 #include "tests/integration/auth/matrix_support.h"
 
@@ -834,22 +833,10 @@ TEST_F(FieldProbeTest, ConcurrentIdentityClashesAreEachRefusedAndAudited) {
 constexpr char kListCellMembers[] =
     "chibo.registry.v1.RegistryService/ListCellMembers";
 
-// Calls of `method` answered OK by the servers of this process (the
-// registry and scheduling share the process's metrics).
-double HandledOk(absl::string_view method) {
-  double total = 0;
-  for (const prometheus::MetricFamily& family : MetricsRegistry()->Collect()) {
-    if (family.name != "chibo_rpc_server_handled_total") continue;
-    for (const prometheus::ClientMetric& metric : family.metric) {
-      bool wanted = false, ok = false;
-      for (const prometheus::ClientMetric::Label& label : metric.label) {
-        if (label.name == "method") wanted = label.value == method;
-        if (label.name == "code") ok = label.value == "OK";
-      }
-      if (wanted && ok) total += metric.counter.value;
-    }
-  }
-  return total;
+// Calls of `method` answered OK by the servers of this process.
+double HandledOk(const std::string& method) {
+  return testing::CounterValue("chibo_rpc_server_handled_total",
+                               {{"method", method}, {"code", "OK"}});
 }
 
 // A meeting's record names many members (attendance, ballots): each row is
