@@ -950,6 +950,22 @@ TEST_F(FieldProbeTest, MeetingRecordRowsAreEachMembersOfTheCellThatDay) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
         << values[v] << ": " << status.error_message();
   }
+  // A correction within the cell's members passes, asking the registry for
+  // them once as well.
+  scheduling::v1::UpdateMeetingRecordRequest correction;
+  *correction.mutable_record()->mutable_attendance() =
+      meeting("").record().attendance();
+  correction.mutable_record()->mutable_attendance(0)->set_mark(
+      scheduling::v1::ATTENDANCE_MARK_ABSENT_WITH_REASON);
+  correction.mutable_record()->mutable_attendance(0)->set_reason("Ốm");
+  correction.mutable_record()->set_name(stored.name());
+  correction.mutable_update_mask()->add_paths("attendance");
+  const double corrected_before = HandledOk(kListCellMembers);
+  grpc::Status corrected =
+      Call(PortOf(*servers_, update), update, correction,
+           servers_->Token("committee_office", a.bloc), nullptr, &bytes);
+  ASSERT_TRUE(corrected.ok()) << corrected.error_message();
+  EXPECT_EQ(HandledOk(kListCellMembers) - corrected_before, 1);
 }
 
 TEST_F(FieldProbeTest, TwoAuthorizationHeadersAreUnauthenticated) {
