@@ -19,7 +19,7 @@ namespace chibo::scheduling {
 
 // The digest of `attendance`, whatever its order: by member id, each
 // member's mark as the attendance table stores it (the proto enum value),
-// so that migration 0007's GROUP_CONCAT ... ORDER BY member_id writes the
+// so that migration 0008's GROUP_CONCAT ... ORDER BY member_id writes the
 // same text for the rows already there.
 std::string AttendanceDigestOf(const std::vector<NewAttendance>& attendance);
 
