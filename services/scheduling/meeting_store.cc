@@ -20,6 +20,7 @@
 #include "common/sql_rows.h"
 #include "common/sql_time.h"
 #include "common/status_macros.h"
+#include "services/scheduling/attendance_digest.h"
 #include "services/scheduling/proto_codec.h"
 #include "services/scheduling/record_update_store.h"
 #include "services/scheduling/store.h"
@@ -402,8 +403,10 @@ absl::Status SchedulingStore::RecordMeeting(
             "INSERT INTO meetings (cell_id, nominal_day, kind, form, "
             "start_time, end_time, chair_member_id, secretary_member_id, "
             "guests, agenda, conclusions, resolution, rule_id, rule_version, "
-            "min_minutes, recorded_by, create_time) VALUES (?, ?, ?, ?, ?, "
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))");
+            "min_minutes, recorded_by, create_time, version, "
+            "attendance_digest, attendance_digest_version) VALUES (?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), 1, ?, "
+            "1)");
         insert.setInt64(1, record.cell_id);
         if (record.nominal_day) {
           insert.setString(2, FormatDate(*record.nominal_day));
@@ -434,6 +437,8 @@ absl::Status SchedulingStore::RecordMeeting(
         insert.setString(16, call.caller.on_behalf_of.empty()
                                  ? call.caller.subject
                                  : call.caller.on_behalf_of);
+        // The digest of the marks inserted below, at the row's version 1.
+        insert.setString(17, AttendanceDigestOf(record.attendance));
         insert.executeUpdate();
         const int64_t id = LastInsertId(db);
 
@@ -531,80 +536,87 @@ SchedulingStore::LoadRecordsOf(const CallContext& call,
   RETURN_IF_ERROR(WithConnection(
       *pool_, call.deadline, "loading meeting records", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
-        // Two statements for any number of cells (ids as one JSON array
-        // parameter): the records, then all their attendance rows. One
-        // read-only transaction, so both see the same snapshot.
-        const std::string ids = JsonIdArray(cell_ids);
+        // One statement for any number of cells (ids as one JSON array
+        // parameter): the records with their marks' digest. A record whose
+        // digest is missing or older than its row (written by a binary that
+        // did not keep it) has its attendance rows read in one more
+        // statement.
         sql::PreparedStatement& query = db.Prepare(
             "SELECT m.id, m.cell_id, m.nominal_day, m.kind, m.form, "
             "m.start_time, m.end_time, m.rule_id, m.rule_version, "
             "m.min_minutes, (SELECT COUNT(*) FROM meeting_documents d WHERE "
             "d.meeting_id = m.id AND (d.available_time IS NULL OR "
             "d.available_time > m.start_time - INTERVAL 1 DAY)) AS "
-            "documents_late "
+            "documents_late, "
+            "IF(m.attendance_digest_version = m.version, m.attendance_digest, "
+            "NULL) AS digest "
             "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
             "JOIN meetings m ON m.cell_id = w.wanted "
             "WHERE m.start_time >= ? AND m.start_time < ? "
             "ORDER BY m.cell_id, m.start_time, m.id");
-        query.setString(1, ids);
+        query.setString(1, JsonIdArray(cell_ids));
         query.setString(2, FormatDate(from));
         query.setString(3, FormatDate(to + 1));
-        std::unordered_map<int64_t, StoredRecord*> by_id;
+        std::vector<int64_t> stale;
         {
           std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+          std::vector<StoredRecord>* cell_records = nullptr;
+          int64_t current_cell = -1;
           while (row->next()) {
-            StoredRecord record;
-            record.id = row->getInt64("id");
-            if (!row->isNull("nominal_day")) {
-              record.meeting.nominal_day =
-                  DateIn(row->getString("nominal_day"));
+            const int64_t cell_id = row->getInt64(2);
+            if (cell_id != current_cell) {
+              current_cell = cell_id;
+              cell_records = &out[cell_id];
             }
-            record.kind = static_cast<v1::MeetingKind>(row->getInt("kind"));
-            record.form = static_cast<v1::MeetingForm>(row->getInt("form"));
+            StoredRecord& record = cell_records->emplace_back();
+            record.id = row->getInt64(1);
+            if (!row->isNull(3))
+              record.meeting.nominal_day = DateIn(row->getString(3));
+            record.kind = static_cast<v1::MeetingKind>(row->getInt(4));
+            record.form = static_cast<v1::MeetingForm>(row->getInt(5));
             record.meeting.kind = KindFromProto(record.kind);
-            record.meeting.start = MinuteIn(row->getString("start_time"));
-            record.meeting.end = MinuteIn(row->getString("end_time"));
+            record.meeting.start = MinuteIn(row->getString(6));
+            record.meeting.end = MinuteIn(row->getString(7));
             record.meeting.day = absl::CivilDay(record.meeting.start);
-            record.rule_id = row->getInt64("rule_id");
-            record.rule_version = row->getInt("rule_version");
-            record.min_minutes = row->getInt("min_minutes");
-            record.documents_late = row->getInt("documents_late");
-            out[row->getInt64("cell_id")].push_back(std::move(record));
+            record.rule_id = row->getInt64(8);
+            record.rule_version = row->getInt(9);
+            record.min_minutes = row->getInt(10);
+            record.documents_late = row->getInt(11);
+            if (row->isNull(12) ||
+                !ParseAttendanceDigest(row->getString(12).asStdString(),
+                                       &record.meeting.attendance)) {
+              stale.push_back(record.id);
+            }
           }
         }
-        if (out.empty()) return absl::OkStatus();
+        if (stale.empty()) return absl::OkStatus();
+        std::unordered_map<int64_t, StoredRecord*> by_id;
+        by_id.reserve(stale.size());
+        for (int64_t id : stale) by_id[id] = nullptr;
         for (auto& [cell, records] : out) {
-          for (StoredRecord& record : records) by_id[record.id] = &record;
+          for (StoredRecord& record : records) {
+            if (auto it = by_id.find(record.id); it != by_id.end()) {
+              it->second = &record;
+            }
+          }
         }
-        // No ORDER BY: sorting a province-year of marks (a million rows)
-        // would take a temporary table; each record's few marks are put
-        // in member order here instead.
+        // No ORDER BY: each record's marks are put in member order here,
+        // as the digest has them.
         sql::PreparedStatement& marks = db.Prepare(
             "SELECT a.meeting_id, a.member_id, a.mark "
             "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
-            "JOIN meetings m ON m.cell_id = w.wanted "
-            "JOIN attendance a ON a.meeting_id = m.id "
-            "WHERE m.start_time >= ? AND m.start_time < ?");
-        marks.setString(1, ids);
-        marks.setString(2, FormatDate(from));
-        marks.setString(3, FormatDate(to + 1));
+            "JOIN attendance a ON a.meeting_id = w.wanted");
+        marks.setString(1, JsonIdArray(stale));
         std::unique_ptr<sql::ResultSet> row(marks.executeQuery());
-        int64_t current_id = -1;
-        StoredRecord* current = nullptr;
         while (row->next()) {
-          const int64_t meeting_id = row->getInt64(1);
-          if (meeting_id != current_id) {
-            auto found = by_id.find(meeting_id);
-            current_id = meeting_id;
-            current = found == by_id.end() ? nullptr : found->second;
-          }
-          if (current == nullptr) continue;
-          current->meeting.attendance.push_back(
+          auto found = by_id.find(row->getInt64(1));
+          if (found == by_id.end()) continue;
+          found->second->meeting.attendance.push_back(
               {row->getInt64(2),
                MarkFromProto(static_cast<v1::AttendanceMark>(row->getInt(3)))});
         }
-        for (auto& [id, record] : by_id) {
-          std::vector<AttendanceEntry>& entries = record->meeting.attendance;
+        for (int64_t id : stale) {
+          std::vector<AttendanceEntry>& entries = by_id[id]->meeting.attendance;
           std::sort(entries.begin(), entries.end(),
                     [](const AttendanceEntry& a, const AttendanceEntry& b) {
                       return a.member_id < b.member_id;

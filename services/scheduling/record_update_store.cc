@@ -14,6 +14,7 @@
 #include "common/outbox.h"
 #include "common/resource_name.h"
 #include "common/status_macros.h"
+#include "services/scheduling/attendance_digest.h"
 #include "services/scheduling/store.h"
 #include "services/scheduling/vote_store.h"
 
@@ -86,10 +87,28 @@ absl::Status SchedulingStore::UpdateRecord(
           ClearVote(db, id);
           WriteVote(db, id, record);
         }
-        sql::PreparedStatement& bump = db.Prepare(
-            "UPDATE meetings SET version = version + 1 WHERE id = ?");
-        bump.setInt64(1, id);
-        bump.executeUpdate();
+        // The version bump carries the digest along: rewritten with new
+        // marks; otherwise still current if it was (a stale or missing one,
+        // from a binary that did not keep it, stays stale). Assignments run
+        // left to right (MySQL; MariaDB without SIMULTANEOUS_ASSIGNMENT),
+        // and both read the old version either way.
+        if (paths.count("attendance") > 0) {
+          sql::PreparedStatement& bump = db.Prepare(
+              "UPDATE meetings SET attendance_digest = ?, "
+              "attendance_digest_version = version + 1, "
+              "version = version + 1 WHERE id = ?");
+          bump.setString(1, AttendanceDigestOf(record.attendance));
+          bump.setInt64(2, id);
+          bump.executeUpdate();
+        } else {
+          sql::PreparedStatement& bump = db.Prepare(
+              "UPDATE meetings SET attendance_digest_version = "
+              "IF(attendance_digest_version = version, version + 1, "
+              "attendance_digest_version), version = version + 1 "
+              "WHERE id = ?");
+          bump.setInt64(1, id);
+          bump.executeUpdate();
+        }
         RETURN_IF_ERROR(LoadMeetingRecord(db, id, out));
         AppendChange(db, call, {name, "corrected", cell_id, out});
         return absl::OkStatus();

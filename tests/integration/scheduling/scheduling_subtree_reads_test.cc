@@ -4,11 +4,15 @@
 // may not mix up or drop any cell's rules, postponements, records or
 // attendance.
 
+#include <cppconn/prepared_statement.h>
+
 #include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/mysql_pool.h"
+#include "common/sql_rows.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "tests/integration/scheduling/scheduling_fixture.h"
 
@@ -178,6 +182,45 @@ TEST_F(SubtreeReadsTest, ComplianceOfTheSubtreeIsEachCellsOwn) {
   // No calendar was set for the year: the report says so.
   ASSERT_EQ(bloc.years_without_holiday_calendar_size(), 1);
   EXPECT_EQ(bloc.years_without_holiday_calendar(0), y_);
+}
+
+// The report from the records' digests equals the report from their
+// attendance rows: the same call again after the digests are made stale
+// (as a binary without them would leave them), so the store reads rows.
+TEST_F(SubtreeReadsTest, ComplianceFromDigestsEqualsComplianceFromRows) {
+  const v1::ComplianceReport before = Report(bloc_);
+  const v1::ComplianceReport from_digests = Report(bloc_);
+  std::vector<int64_t> ids;
+  for (const std::string& cell : cells_) {
+    ids.push_back(std::stoll(cell.substr(cell.find('/') + 1)));
+  }
+  auto digests = db().QueryInt(
+      "SELECT COUNT(*) FROM JSON_TABLE(?, '$[*]' COLUMNS (c BIGINT PATH "
+      "'$')) w JOIN meetings m ON m.cell_id = w.c WHERE "
+      "m.attendance_digest_version = m.version",
+      {JsonIdArray(ids)});
+  ASSERT_TRUE(digests.ok()) << digests.status();
+  EXPECT_GT(*digests, 50);
+  ASSERT_TRUE(WithConnection(
+                  db().pool(), absl::Now() + absl::Seconds(30), "stale",
+                  TxMode::kWrite,
+                  [&](DbConnection& c) {
+                    sql::PreparedStatement& stale = c.Prepare(
+                        "UPDATE meetings m JOIN JSON_TABLE(?, '$[*]' COLUMNS "
+                        "(c BIGINT PATH '$')) w ON m.cell_id = w.c SET "
+                        "m.attendance_digest_version = NULL");
+                    stale.setString(1, JsonIdArray(ids));
+                    stale.executeUpdate();
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  const v1::ComplianceReport from_rows = Report(bloc_);
+  EXPECT_TRUE(MessageDifferencer::Equals(from_digests, from_rows))
+      << "digests:\n"
+      << from_digests.DebugString() << "rows:\n"
+      << from_rows.DebugString();
+  EXPECT_TRUE(MessageDifferencer::Equals(before, from_digests));
+  EXPECT_GT(from_rows.alerts_size() + from_rows.cells_size(), 0);
 }
 
 TEST_F(SubtreeReadsTest, PagedMeetingsOfTheSubtreeAreEachCellsOwn) {

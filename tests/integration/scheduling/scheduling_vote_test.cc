@@ -201,6 +201,15 @@ TEST_F(VoteTest, SixteenConcurrentRecordersWithVotesWriteEachOnce) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM meeting_votes v JOIN meetings m "
                   "ON m.id = v.meeting_id WHERE m.cell_id = ? AND v.passed"),
             kClients + 1);
+  // Every record's digest is current and equals its attendance rows (9
+  // marks: well within GROUP_CONCAT's default 1024 bytes).
+  EXPECT_EQ(count("SELECT COUNT(*) FROM meetings m WHERE m.cell_id = ? AND "
+                  "NOT (m.attendance_digest_version <=> m.version AND "
+                  "m.attendance_digest <=> COALESCE((SELECT "
+                  "GROUP_CONCAT(a.member_id, ':', a.mark ORDER BY a.member_id "
+                  "SEPARATOR ',') FROM attendance a WHERE a.meeting_id = "
+                  "m.id), ''))"),
+            0);
   for (const v1::Meeting& m :
        Meetings(tree_.cell, absl::StrFormat("%04d-01-01", y),
                 absl::StrFormat("%04d-05-31", y + 1))) {
