@@ -508,7 +508,8 @@ absl::StatusOr<std::vector<StoredRecord>> SchedulingStore::LoadRecords(
 absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>>
 SchedulingStore::LoadRecordsOf(const CallContext& call,
                                const std::vector<int64_t>& cell_ids,
-                               absl::CivilDay from, absl::CivilDay to) {
+                               absl::CivilDay from, absl::CivilDay to,
+                               bool with_marks) {
   std::map<int64_t, std::vector<StoredRecord>> out;
   if (cell_ids.empty()) return out;
   RETURN_IF_ERROR(WithConnection(
@@ -555,7 +556,7 @@ SchedulingStore::LoadRecordsOf(const CallContext& call,
             out[row->getInt64("cell_id")].push_back(std::move(record));
           }
         }
-        if (out.empty()) return absl::OkStatus();
+        if (out.empty() || !with_marks) return absl::OkStatus();
         for (auto& [cell, records] : out) {
           for (StoredRecord& record : records) by_id[record.id] = &record;
         }
