@@ -22,8 +22,9 @@ namespace {
 constexpr size_t kMaxRemembered = 200000;
 // Subtrees held at once (each a province at most: a few MB).
 constexpr size_t kMaxSubtrees = 8;
-// next_inner of a listing served from the registry's answers.
-constexpr char kFromRegistry[] = "r";
+// next_inner of a listing served from the registry's answers ("reg",
+// web-safe base64 as PageTokens wants an inner token).
+constexpr char kFromRegistry[] = "cmVn";
 
 bool RegistryDown(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable ||
