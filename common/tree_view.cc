@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,11 @@ namespace chibo {
 namespace {
 
 constexpr size_t kMaxRemembered = 200000;
+// Subtrees held at once (each a province at most: a few MB).
+constexpr size_t kMaxSubtrees = 8;
+// next_inner of a listing served from the registry's answers ("reg",
+// web-safe base64 as PageTokens wants an inner token).
+constexpr char kFromRegistry[] = "cmVn";
 
 bool RegistryDown(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable ||
@@ -69,6 +75,12 @@ int64_t OrgId(const std::string& name) {
   auto id = ParseResourceId(name, "organizations", "name");
   return id.ok() ? *id : 0;
 }
+
+TreeView::TreeView(MysqlPool* pool, RegistryClient* registry,
+                   std::function<absl::Time()> now)
+    : pool_(pool),
+      registry_(registry),
+      subtrees_(auth::kReadStaleness, kMaxSubtrees, std::move(now)) {}
 
 absl::StatusOr<OrgInfo> TreeView::Get(const CallContext& call, int64_t id,
                                       absl::string_view field) {
@@ -143,67 +155,35 @@ absl::StatusOr<std::vector<OrgInfo>> TreeView::CellsUnder(
 absl::StatusOr<TreeView::CellPage> TreeView::CellsPage(
     const CallContext& call, int64_t id, absl::string_view field,
     int64_t after_id, const std::string& inner, int limit) {
-  ASSIGN_OR_RETURN(OrgInfo top, Get(call, id, field));
   CellPage page;
-  if (top.is_cell) {
-    if (after_id < top.id) page.cells.push_back(top);
-    page.last_id = top.id;
+  // A cell is a listing of itself.
+  auto only = [&page, after_id](const OrgInfo& cell) {
+    if (after_id < cell.id) page.cells.push_back(cell);
+    page.last_id = cell.id;
     return page;
-  }
+  };
   const bool local = after_id > 0 && inner.empty();
   if (!local) {
-    registry::v1::ListOrganizationsRequest cells_request;
-    cells_request.set_ancestor(ResourceName("organizations", id));
-    cells_request.set_cells_only(true);
-    cells_request.set_page_size(limit);
-    cells_request.set_page_token(inner);
-    auto cells = registry_->ListOrganizations(call, cells_request);
-    if (cells.ok()) {
-      // The committees between the cells and `id`: what their ancestors
-      // go through.
-      registry::v1::ListOrganizationsRequest above_request;
-      above_request.set_ancestor(ResourceName("organizations", id));
-      for (registry::v1::OrganizationLevel level :
-           {registry::v1::ORGANIZATION_LEVEL_PROVINCE,
-            registry::v1::ORGANIZATION_LEVEL_BLOC,
-            registry::v1::ORGANIZATION_LEVEL_COMMUNE,
-            registry::v1::ORGANIZATION_LEVEL_DISTRICT,
-            registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_COMMITTEE}) {
-        above_request.add_levels(level);
+    std::shared_ptr<const SubtreeCache::Subtree> subtree = subtrees_.Find(id);
+    if (subtree == nullptr) {
+      ASSIGN_OR_RETURN(OrgInfo top, Get(call, id, field));
+      if (top.is_cell) return only(top);
+      auto fetched = FetchSubtree(call, top, field);
+      if (fetched.ok()) {
+        subtree = *std::move(fetched);
+      } else if (!RegistryDown(fetched.status())) {
+        return fetched.status();
       }
-      ASSIGN_OR_RETURN(std::vector<registry::v1::Organization> above,
-                       registry_->AllOrganizations(call, above_request));
-      std::map<int64_t, const registry::v1::Organization*> by_id;
-      for (const auto& org : above) by_id[OrgId(org.name())] = &org;
-      std::vector<OrgInfo> remembered;
-      for (const auto& org : cells->organizations()) {
-        std::vector<int64_t> ancestors{OrgId(org.name())};
-        int64_t current = OrgId(org.parent());
-        while (current != id && by_id.count(current) &&
-               ancestors.size() <= by_id.size()) {
-          ancestors.push_back(current);
-          current = OrgId(by_id[current]->parent());
-        }
-        if (current != id) {
-          // A path through a level the committees' list does not hold:
-          // ask for this cell's own ancestry.
-          ASSIGN_OR_RETURN(OrgInfo cell, Get(call, OrgId(org.name()), field));
-          page.cells.push_back(std::move(cell));
-        } else {
-          ancestors.insert(ancestors.end(), top.ancestors.begin(),
-                           top.ancestors.end());
-          page.cells.push_back(FromRegistry(org, std::move(ancestors)));
-          remembered.push_back(page.cells.back());
-        }
-        page.last_id = page.cells.back().id;
-      }
-      page.next_inner = cells->next_page_token();
-      page.more = !page.next_inner.empty();
-      RETURN_IF_ERROR(Remember(call, remembered));
+    }
+    if (subtree != nullptr) {
+      page.cells = CellsAfter(subtree->cells, after_id, limit, &page.more);
+      page.last_id = page.cells.empty() ? after_id : page.cells.back().id;
+      if (page.more) page.next_inner = kFromRegistry;
       return page;
     }
-    if (!RegistryDown(cells.status())) return cells.status();
   }
+  ASSIGN_OR_RETURN(OrgInfo top, Get(call, id, field));
+  if (top.is_cell) return only(top);
   ASSIGN_OR_RETURN(std::vector<OrgInfo> known, Recall(call, id, true));
   for (OrgInfo& info : known) {  // by id
     if (!info.is_cell || info.id <= after_id) continue;
@@ -215,6 +195,59 @@ absl::StatusOr<TreeView::CellPage> TreeView::CellsPage(
     page.cells.push_back(std::move(info));
   }
   return page;
+}
+
+absl::StatusOr<std::shared_ptr<const SubtreeCache::Subtree>>
+TreeView::FetchSubtree(const CallContext& call, const OrgInfo& top,
+                       absl::string_view field) {
+  // Before the call: the answer is at least this fresh.
+  const absl::Time asked = subtrees_.Now();
+  // Every level down to the cells; party groups (tổ đảng) sit below the
+  // cells and are not needed for their paths.
+  registry::v1::ListOrganizationsRequest request;
+  request.set_ancestor(ResourceName("organizations", top.id));
+  for (registry::v1::OrganizationLevel level :
+       {registry::v1::ORGANIZATION_LEVEL_PROVINCE,
+        registry::v1::ORGANIZATION_LEVEL_BLOC,
+        registry::v1::ORGANIZATION_LEVEL_COMMUNE,
+        registry::v1::ORGANIZATION_LEVEL_DISTRICT,
+        registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_COMMITTEE,
+        registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL,
+        registry::v1::ORGANIZATION_LEVEL_SUBORDINATE_CELL}) {
+    request.add_levels(level);
+  }
+  ASSIGN_OR_RETURN(std::vector<registry::v1::Organization> orgs,
+                   registry_->AllOrganizations(call, std::move(request)));
+  std::map<int64_t, const registry::v1::Organization*> by_id;
+  for (const auto& org : orgs) by_id[OrgId(org.name())] = &org;
+  SubtreeCache::Subtree subtree;
+  subtree.top = top;
+  std::vector<OrgInfo> remembered;
+  for (const auto& org : orgs) {
+    const int64_t org_id = OrgId(org.name());
+    if (org_id == top.id) continue;
+    std::vector<int64_t> ancestors{org_id};
+    int64_t current = OrgId(org.parent());
+    while (current != top.id && by_id.count(current) &&
+           ancestors.size() <= by_id.size()) {
+      ancestors.push_back(current);
+      current = OrgId(by_id[current]->parent());
+    }
+    if (current != top.id) {
+      // A path through a level the list does not hold: this one's own
+      // ancestry.
+      if (!org.is_cell()) continue;
+      ASSIGN_OR_RETURN(OrgInfo cell, Get(call, org_id, field));
+      subtree.cells.push_back(std::move(cell));
+      continue;
+    }
+    ancestors.insert(ancestors.end(), top.ancestors.begin(),
+                     top.ancestors.end());
+    remembered.push_back(FromRegistry(org, std::move(ancestors)));
+    if (org.is_cell()) subtree.cells.push_back(remembered.back());
+  }
+  RETURN_IF_ERROR(Remember(call, remembered));
+  return subtrees_.Put(top.id, asked, std::move(subtree));
 }
 
 absl::Status TreeView::Remember(const CallContext& call,

@@ -2,6 +2,7 @@
 #define CHIBO_COMMON_TREE_VIEW_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,20 +17,12 @@
 #include "common/change_follower.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
+#include "common/org_info.h"
 #include "common/registry_client.h"
 #include "common/rpc.h"
+#include "common/subtree_cache.h"
 
 namespace chibo {
-
-// An organisation as a service that is not the registry sees it.
-struct OrgInfo {
-  int64_t id = 0;
-  bool is_cell = false;
-  int category = 0;
-  std::string display_name;
-  // Itself first, the province root last.
-  std::vector<int64_t> ancestors;
-};
 
 // "organizations/7" -> 7 (0 when malformed; names come from the registry).
 int64_t OrgId(const std::string& name);
@@ -47,8 +40,9 @@ const std::vector<Migration>& TreeViewMigrations();
 // A service gets one from ServiceRuntime by declaring tree_view.
 class TreeView {
  public:
-  TreeView(MysqlPool* pool, RegistryClient* registry)
-      : pool_(pool), registry_(registry) {}
+  // `now` is the clock of the subtree cache (tests pass their own).
+  TreeView(MysqlPool* pool, RegistryClient* registry,
+           std::function<absl::Time()> now = absl::Now);
 
   RegistryClient* registry() const { return registry_; }
 
@@ -65,18 +59,20 @@ class TreeView {
                                                   int64_t id,
                                                   absl::string_view field);
 
-  // One page of CellsUnder, by id: at most `limit` cells after `cursor`
-  // (PageCursor.inner carries the registry's own page token). A page asks
-  // the registry for its own cells and for the committees above them (the
-  // few non-cell organisations of the subtree), never for the whole
-  // subtree, so each page costs the same wherever it is in the list. While
+  // One page of CellsUnder, by id: at most `limit` cells after `after_id`.
+  // The pages are cut from one registry answer about the whole subtree
+  // (its cells and the committees above them), held for at most
+  // kReadStaleness after it was asked and shared by every listing of that
+  // root (SubtreeCache): a page costs no registry call while the answer is
+  // fresh, and one listing of a province asks about once a second. While
   // the registry is down the pages come from known_organizations, and a
-  // listing that started there stays there.
+  // listing that started there stays there (`inner` is empty then;
+  // next_inner says the listing goes on from the registry's answers).
   struct CellPage {
     std::vector<OrgInfo> cells;
     bool more = false;
     int64_t last_id = 0;     // of the last cell returned
-    std::string next_inner;  // the registry's token for the next page
+    std::string next_inner;  // non-empty: the next page may ask the registry
   };
   absl::StatusOr<CellPage> CellsPage(const CallContext& call, int64_t id,
                                      absl::string_view field, int64_t after_id,
@@ -90,6 +86,10 @@ class TreeView {
   // Stores what changed since this process last stored it.
   absl::Status Remember(const CallContext& call,
                         const std::vector<OrgInfo>& organizations);
+  // Asks the registry for the cells under `top` (not a cell) and the
+  // committees above them, remembers them and holds them in subtrees_.
+  absl::StatusOr<std::shared_ptr<const SubtreeCache::Subtree>> FetchSubtree(
+      const CallContext& call, const OrgInfo& top, absl::string_view field);
   // `id` itself, or with `subtree` everything at or below it.
   absl::StatusOr<std::vector<OrgInfo>> Recall(const CallContext& call,
                                               int64_t id, bool subtree);
@@ -99,6 +99,7 @@ class TreeView {
   std::mutex mu_;
   // id -> what was last written to known_organizations for it.
   std::unordered_map<int64_t, std::string> remembered_;
+  SubtreeCache subtrees_;
 };
 
 // The organisation part of scope checks for a service that is not the

@@ -108,12 +108,13 @@ absl::StatusOr<CellData> SchedulingServiceImpl::LoadCell(
 
 absl::StatusOr<std::vector<CellData>> SchedulingServiceImpl::LoadCells(
     const CallContext& call, const std::vector<OrgInfo>& cells,
-    absl::CivilDay from, absl::CivilDay to) {
+    absl::CivilDay from, absl::CivilDay to, bool with_marks) {
   const absl::CivilDay wide_from = from - kMarginDays;
   const absl::CivilDay wide_to = to + kMarginDays;
-  // Four statements whatever the number of cells: the rules of every
-  // organisation on the cells' paths, then the postponements, the records
-  // and their attendance of all the cells at once.
+  // Four statements whatever the number of cells (three without marks):
+  // the rules of every organisation on the cells' paths, then the
+  // postponements, the records and their attendance of all the cells at
+  // once.
   std::set<int64_t> rule_owners;
   std::vector<int64_t> cell_ids;
   cell_ids.reserve(cells.size());
@@ -125,8 +126,9 @@ absl::StatusOr<std::vector<CellData>> SchedulingServiceImpl::LoadCells(
                    store_->LoadRules(call, rule_owners));
   ASSIGN_OR_RETURN(auto postponements, store_->LoadPostponementsOf(
                                            call, cell_ids, wide_from, wide_to));
-  ASSIGN_OR_RETURN(auto records,
-                   store_->LoadRecordsOf(call, cell_ids, wide_from, wide_to));
+  ASSIGN_OR_RETURN(
+      auto records,
+      store_->LoadRecordsOf(call, cell_ids, wide_from, wide_to, with_marks));
   // Each cell weighs only the rules on its own path, not every rule of the
   // subtree.
   std::map<int64_t, std::vector<const ScopedRule*>> by_owner;
@@ -182,8 +184,10 @@ grpc::Status SchedulingServiceImpl::ListMeetings(
                                   cursor.inner, limit));
         ASSIGN_OR_RETURN(LoadedHolidays holidays, LoadHolidays(call, from, to));
         const absl::CivilDay today = TodayInVietnam();
+        // A schedule shows records' kind and form, never their marks.
         ASSIGN_OR_RETURN(std::vector<CellData> loaded,
-                         LoadCells(call, cells.cells, from, to));
+                         LoadCells(call, cells.cells, from, to,
+                                   /*with_marks=*/false));
         for (const CellData& data : loaded) {
           for (v1::Meeting& meeting :
                BuildMeetings(data, holidays.calendar, from, to, today)) {

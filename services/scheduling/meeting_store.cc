@@ -530,7 +530,8 @@ absl::StatusOr<std::vector<StoredRecord>> SchedulingStore::LoadRecords(
 absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>>
 SchedulingStore::LoadRecordsOf(const CallContext& call,
                                const std::vector<int64_t>& cell_ids,
-                               absl::CivilDay from, absl::CivilDay to) {
+                               absl::CivilDay from, absl::CivilDay to,
+                               bool with_marks) {
   std::map<int64_t, std::vector<StoredRecord>> out;
   if (cell_ids.empty()) return out;
   RETURN_IF_ERROR(WithConnection(
@@ -582,6 +583,7 @@ SchedulingStore::LoadRecordsOf(const CallContext& call,
             record.rule_version = row->getInt(9);
             record.min_minutes = row->getInt(10);
             record.documents_late = row->getInt(11);
+            if (!with_marks) continue;  // a schedule needs no marks
             if (row->isNull(12) ||
                 !ParseAttendanceDigest(row->getString(12).asStdString(),
                                        &record.meeting.attendance)) {

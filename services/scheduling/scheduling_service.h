@@ -87,10 +87,11 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                                     const OrgInfo& cell, absl::CivilDay from,
                                     absl::CivilDay to);
   // LoadCell for many cells in a fixed number of statements, in the order
-  // of `cells`.
+  // of `cells`. Without `with_marks` the records carry no attendance (a
+  // schedule needs none; compliance does).
   absl::StatusOr<std::vector<CellData>> LoadCells(
       const CallContext& call, const std::vector<OrgInfo>& cells,
-      absl::CivilDay from, absl::CivilDay to);
+      absl::CivilDay from, absl::CivilDay to, bool with_marks = true);
   // Only the rules of LoadCell: what a write that needs no records or
   // postponements (RecordMeeting) reads.
   absl::StatusOr<std::vector<MeetingRule>> LoadCellRules(

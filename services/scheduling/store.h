@@ -153,10 +153,11 @@ class SchedulingStore {
                                                         absl::CivilDay from,
                                                         absl::CivilDay to);
   // The same for many cells, with their attendance, in two statements, by
-  // cell (cells without any are absent).
+  // cell (cells without any are absent). Without `with_marks`, one
+  // statement and no attendance (a schedule shows no marks).
   absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>> LoadRecordsOf(
       const CallContext& call, const std::vector<int64_t>& cell_ids,
-      absl::CivilDay from, absl::CivilDay to);
+      absl::CivilDay from, absl::CivilDay to, bool with_marks = true);
 
   // Tasks.
   absl::Status ListTasks(const CallContext& call, int64_t cell_id,

@@ -116,6 +116,59 @@ TEST_F(TreeViewTest, KeepsAnsweringScopeChecksWhileTheRegistryIsDown) {
       << unknown.status();
 }
 
+// The pages of a subtree listing are cut from one registry answer, held for
+// at most kReadStaleness after it was asked: a cell created meanwhile shows
+// from the first page asked after that, and a grassroots committee's cells
+// carry their whole path.
+TEST_F(TreeViewTest, PagesComeFromOneRegistryAnswerForAtMostTheStaleness) {
+  absl::Time now = absl::Now();
+  TreeView view(&own_db_->pool(), client_.get(), [&now] { return now; });
+  testing::TreeBuilder tree(stub_.get(), "TVP");
+  const std::string bloc = ResourceName("organizations", bloc_);
+  const int64_t committee = OrgId(
+      tree.Organization("Đảng ủy cơ sở",
+                        registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_COMMITTEE,
+                        bloc, "2020-01-01")
+          .name());
+  const int64_t under = OrgId(
+      tree.Organization("Chi bộ trực thuộc",
+                        registry::v1::ORGANIZATION_LEVEL_SUBORDINATE_CELL,
+                        ResourceName("organizations", committee), "2020-01-01",
+                        registry::v1::CELL_CATEGORY_ENTERPRISE)
+          .name());
+  auto first = view.CellsPage(Call(), province_, "organization", 0, "", 1);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->cells.size(), 1u);
+  EXPECT_EQ(first->cells[0].id, cell_);
+  EXPECT_TRUE(first->more);
+  EXPECT_FALSE(first->next_inner.empty());
+
+  const int64_t added =
+      OrgId(tree.Organization("Chi bộ mới",
+                              registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL,
+                              bloc, "2020-01-01")
+                .name());
+  ASSERT_GT(added, under);
+  now += auth::kReadStaleness;
+  auto second = view.CellsPage(Call(), province_, "organization",
+                               first->last_id, first->next_inner, 5);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->cells.size(), 1u);  // the answer of `first`
+  EXPECT_EQ(second->cells[0].id, under);
+  EXPECT_EQ(second->cells[0].ancestors,
+            (std::vector<int64_t>{under, committee, bloc_, province_}));
+  EXPECT_FALSE(second->more);
+
+  now += absl::Milliseconds(1);
+  auto fresh = view.CellsPage(Call(), province_, "organization", first->last_id,
+                              first->next_inner, 5);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  ASSERT_EQ(fresh->cells.size(), 2u);
+  EXPECT_EQ(fresh->cells[1].id, added);
+  EXPECT_EQ(fresh->cells[1].ancestors,
+            (std::vector<int64_t>{added, bloc_, province_}));
+}
+
 TEST_F(TreeViewTest, OrganizationsAreTheirOwnAndOtherResourcesAreTheService) {
   TreeScopeOracle oracle("evaluation", view_.get());
   const absl::Time deadline = absl::Now() + absl::Seconds(5);

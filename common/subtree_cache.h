@@ -1,0 +1,63 @@
+#ifndef CHIBO_COMMON_SUBTREE_CACHE_H_
+#define CHIBO_COMMON_SUBTREE_CACHE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/org_info.h"
+
+namespace chibo {
+
+// The cells of recently listed subtrees, each one registry answer, held for
+// at most `ttl` after the registry was asked (kReadStaleness in
+// production). The pages of a subtree listing are cut from it, so paging
+// through a province asks the registry about once a second instead of
+// twice a page. No I/O: TreeView fills it.
+class SubtreeCache {
+ public:
+  struct Subtree {
+    OrgInfo top;
+    std::vector<OrgInfo> cells;  // by id
+  };
+
+  // `now` is the clock (tests pass their own).
+  SubtreeCache(absl::Duration ttl, size_t max_subtrees,
+               std::function<absl::Time()> now = absl::Now);
+
+  absl::Time Now() const { return now_(); }
+
+  // `root`'s subtree if the registry was asked for it at most ttl ago.
+  std::shared_ptr<const Subtree> Find(int64_t root);
+
+  // Holds the registry's answer about `root`, asked at `asked` (the time
+  // before the call: the answer is no older than that), and returns it;
+  // or, when a newer answer is already held, that one. Sorts the cells.
+  std::shared_ptr<const Subtree> Put(int64_t root, absl::Time asked,
+                                     Subtree subtree);
+
+ private:
+  struct Entry {
+    absl::Time asked;
+    std::shared_ptr<const Subtree> subtree;
+  };
+  const absl::Duration ttl_;
+  const size_t max_subtrees_;
+  const std::function<absl::Time()> now_;
+  std::mutex mu_;
+  std::map<int64_t, Entry> entries_;
+};
+
+// At most `limit` of `cells` (by id) after `after_id`; `*more` when others
+// follow.
+std::vector<OrgInfo> CellsAfter(const std::vector<OrgInfo>& cells,
+                                int64_t after_id, int limit, bool* more);
+
+}  // namespace chibo
+
+#endif  // CHIBO_COMMON_SUBTREE_CACHE_H_
