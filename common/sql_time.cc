@@ -54,4 +54,17 @@ std::string TimestampToSql(const google::protobuf::Timestamp& timestamp) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", time, absl::UTCTimeZone());
 }
 
+namespace {
+// TO_DAYS('1970-01-01').
+constexpr int64_t kToDaysOfEpoch = 719528;
+}  // namespace
+
+absl::CivilDay FromSqlDays(int64_t to_days) {
+  return absl::CivilDay(1970, 1, 1) + (to_days - kToDaysOfEpoch);
+}
+
+absl::CivilMinute FromSqlMinutes(int64_t minutes) {
+  return absl::CivilMinute(1970, 1, 1) + (minutes - kToDaysOfEpoch * 1440);
+}
+
 }  // namespace chibo

@@ -9,16 +9,30 @@ SubtreeCache::SubtreeCache(absl::Duration ttl, size_t max_subtrees,
                            std::function<absl::Time()> now)
     : ttl_(ttl), max_subtrees_(max_subtrees), now_(std::move(now)) {}
 
-std::shared_ptr<const SubtreeCache::Subtree> SubtreeCache::Find(int64_t root) {
+std::shared_ptr<const SubtreeCache::Subtree> SubtreeCache::Find(int64_t root,
+                                                                bool* refresh) {
+  if (refresh != nullptr) *refresh = false;
   const absl::Time now = now_();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(root);
   if (it == entries_.end()) return nullptr;
-  if (now - it->second.asked > ttl_) {
+  Entry& entry = it->second;
+  const absl::Duration age = now - entry.asked;
+  if (age > ttl_) {
     entries_.erase(it);
     return nullptr;
   }
-  return it->second.subtree;
+  if (refresh != nullptr && age > ttl_ / 2 && !entry.refreshing) {
+    entry.refreshing = true;
+    *refresh = true;
+  }
+  return entry.subtree;
+}
+
+void SubtreeCache::RefreshFailed(int64_t root) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(root);
+  if (it != entries_.end()) it->second.refreshing = false;
 }
 
 std::shared_ptr<const SubtreeCache::Subtree> SubtreeCache::Put(
@@ -45,6 +59,7 @@ std::shared_ptr<const SubtreeCache::Subtree> SubtreeCache::Put(
   if (entry.subtree != nullptr && entry.asked > asked) return entry.subtree;
   entry.asked = asked;
   entry.subtree = std::move(held);
+  entry.refreshing = false;
   return entry.subtree;
 }
 

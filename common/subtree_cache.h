@@ -18,7 +18,10 @@ namespace chibo {
 // at most `ttl` after the registry was asked (kReadStaleness in
 // production). The pages of a subtree listing are cut from it, so paging
 // through a province asks the registry about once a second instead of
-// twice a page. No I/O: TreeView fills it.
+// twice a page. An answer past half its ttl is handed out once as due for
+// a refresh, so that TreeView asks again in the background while pages
+// are still cut from it, and a listing never waits for the registry
+// mid-way. No I/O: TreeView fills it.
 class SubtreeCache {
  public:
   struct Subtree {
@@ -33,7 +36,13 @@ class SubtreeCache {
   absl::Time Now() const { return now_(); }
 
   // `root`'s subtree if the registry was asked for it at most ttl ago.
-  std::shared_ptr<const Subtree> Find(int64_t root);
+  // `*refresh` (when given) is set for the first caller that finds it past
+  // half its ttl: that caller fetches the next answer and Puts it, or calls
+  // RefreshFailed so that a later caller tries again.
+  std::shared_ptr<const Subtree> Find(int64_t root, bool* refresh = nullptr);
+
+  // The refresh Find handed out for `root` did not happen.
+  void RefreshFailed(int64_t root);
 
   // Holds the registry's answer about `root`, asked at `asked` (the time
   // before the call: the answer is no older than that), and returns it;
@@ -45,6 +54,7 @@ class SubtreeCache {
   struct Entry {
     absl::Time asked;
     std::shared_ptr<const Subtree> subtree;
+    bool refreshing = false;  // a refresh was handed out and is not back
   };
   const absl::Duration ttl_;
   const size_t max_subtrees_;

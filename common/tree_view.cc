@@ -82,6 +82,49 @@ TreeView::TreeView(MysqlPool* pool, RegistryClient* registry,
       registry_(registry),
       subtrees_(auth::kReadStaleness, kMaxSubtrees, std::move(now)) {}
 
+TreeView::~TreeView() {
+  {
+    std::lock_guard<std::mutex> lock(refresh_mu_);
+    stopping_ = true;
+  }
+  refresh_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+void TreeView::RefreshInBackground(const OrgInfo& top) {
+  {
+    std::lock_guard<std::mutex> lock(refresh_mu_);
+    if (stopping_) {
+      subtrees_.RefreshFailed(top.id);
+      return;
+    }
+    refresh_queue_.push_back(top);
+    if (!refresher_.joinable()) {
+      refresher_ = std::thread([this] { RefreshLoop(); });
+    }
+  }
+  refresh_cv_.notify_one();
+}
+
+void TreeView::RefreshLoop() {
+  while (true) {
+    OrgInfo top;
+    {
+      std::unique_lock<std::mutex> lock(refresh_mu_);
+      refresh_cv_.wait(lock,
+                       [this] { return stopping_ || !refresh_queue_.empty(); });
+      if (stopping_) return;
+      top = std::move(refresh_queue_.front());
+      refresh_queue_.pop_front();
+    }
+    // The caller's scope was checked when the answer was first fetched;
+    // the answer is the same whoever asks, so the service asks for it.
+    auto fetched =
+        FetchSubtree(Background(absl::Now() + absl::Seconds(10)), top, "");
+    if (!fetched.ok()) subtrees_.RefreshFailed(top.id);
+  }
+}
+
 absl::StatusOr<OrgInfo> TreeView::Get(const CallContext& call, int64_t id,
                                       absl::string_view field) {
   auto ancestry = registry_->Ancestry(call, id, TodayInVietnam());
@@ -164,7 +207,10 @@ absl::StatusOr<TreeView::CellPage> TreeView::CellsPage(
   };
   const bool local = after_id > 0 && inner.empty();
   if (!local) {
-    std::shared_ptr<const SubtreeCache::Subtree> subtree = subtrees_.Find(id);
+    bool refresh = false;
+    std::shared_ptr<const SubtreeCache::Subtree> subtree =
+        subtrees_.Find(id, &refresh);
+    if (refresh) RefreshInBackground(subtree->top);
     if (subtree == nullptr) {
       ASSIGN_OR_RETURN(OrgInfo top, Get(call, id, field));
       if (top.is_cell) return only(top);

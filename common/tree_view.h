@@ -1,12 +1,15 @@
 #ifndef CHIBO_COMMON_TREE_VIEW_H_
 #define CHIBO_COMMON_TREE_VIEW_H_
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -43,6 +46,10 @@ class TreeView {
   // `now` is the clock of the subtree cache (tests pass their own).
   TreeView(MysqlPool* pool, RegistryClient* registry,
            std::function<absl::Time()> now = absl::Now);
+  // Waits for a background refresh in progress.
+  ~TreeView();
+  TreeView(const TreeView&) = delete;
+  TreeView& operator=(const TreeView&) = delete;
 
   RegistryClient* registry() const { return registry_; }
 
@@ -64,7 +71,9 @@ class TreeView {
   // (its cells and the committees above them), held for at most
   // kReadStaleness after it was asked and shared by every listing of that
   // root (SubtreeCache): a page costs no registry call while the answer is
-  // fresh, and one listing of a province asks about once a second. While
+  // fresh, and one listing of a province asks about once a second. That
+  // call is made in the background once the answer is half its age limit
+  // old, so a page does not wait for it while the listing goes on. While
   // the registry is down the pages come from known_organizations, and a
   // listing that started there stays there (`inner` is empty then;
   // next_inner says the listing goes on from the registry's answers).
@@ -90,6 +99,10 @@ class TreeView {
   // committees above them, remembers them and holds them in subtrees_.
   absl::StatusOr<std::shared_ptr<const SubtreeCache::Subtree>> FetchSubtree(
       const CallContext& call, const OrgInfo& top, absl::string_view field);
+  // Has FetchSubtree(top) run on the refresher thread (started on first
+  // use), as the service itself.
+  void RefreshInBackground(const OrgInfo& top);
+  void RefreshLoop();
   // `id` itself, or with `subtree` everything at or below it.
   absl::StatusOr<std::vector<OrgInfo>> Recall(const CallContext& call,
                                               int64_t id, bool subtree);
@@ -100,6 +113,11 @@ class TreeView {
   // id -> what was last written to known_organizations for it.
   std::unordered_map<int64_t, std::string> remembered_;
   SubtreeCache subtrees_;
+  std::mutex refresh_mu_;
+  std::condition_variable refresh_cv_;
+  std::deque<OrgInfo> refresh_queue_;  // tops of subtrees due for a refresh
+  bool stopping_ = false;
+  std::thread refresher_;  // last: started after, joined before the rest
 };
 
 // The organisation part of scope checks for a service that is not the

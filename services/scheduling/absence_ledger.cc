@@ -2,6 +2,7 @@
 // absences more than 3 meetings in a row.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -24,6 +25,12 @@ constexpr int kExcusedStreakAllowed = 3;
 struct Streak {
   int length = 0;
   absl::CivilDay last_day;
+};
+
+// What the ledger keeps per member.
+struct MemberState {
+  Streak streak;
+  size_t last_meeting = SIZE_MAX;  // index of the last meeting seen in
 };
 
 AbsenceAlert StreakAlert(int64_t member_id, const Streak& streak) {
@@ -54,16 +61,19 @@ std::vector<AbsenceAlert> AbsenceLedger(
   // member -> year -> months with an unexcused absence (the month the
   // meeting counts for).
   std::map<int64_t, std::map<int64_t, std::set<int>>> unexcused;
-  std::map<int64_t, Streak> streaks;
-  for (const HeldMeeting* meeting : meetings) {
-    std::set<int64_t> seen;  // a member's first entry in a meeting counts
+  std::map<int64_t, MemberState> members;
+  for (size_t index = 0; index < meetings.size(); ++index) {
+    const HeldMeeting* meeting = meetings[index];
     for (const AttendanceEntry& entry : meeting->attendance) {
-      if (!seen.insert(entry.member_id).second) continue;
+      MemberState& member = members[entry.member_id];
+      // A member's first entry in a meeting counts.
+      if (member.last_meeting == index) continue;
+      member.last_meeting = index;
       if (entry.mark == AttendanceMark::kAbsentWithoutReason) {
         const absl::CivilDay day = internal::AccountingDay(*meeting);
         unexcused[entry.member_id][day.year()].insert(day.month());
       }
-      Streak& streak = streaks[entry.member_id];
+      Streak& streak = member.streak;
       if (entry.mark == AttendanceMark::kAbsentWithReason) {
         ++streak.length;
         streak.last_day = meeting->day;
@@ -76,9 +86,9 @@ std::vector<AbsenceAlert> AbsenceLedger(
       streak = Streak();
     }
   }
-  for (const auto& [member_id, streak] : streaks) {
-    if (streak.length > kExcusedStreakAllowed) {
-      alerts.push_back(StreakAlert(member_id, streak));
+  for (const auto& [member_id, member] : members) {
+    if (member.streak.length > kExcusedStreakAllowed) {
+      alerts.push_back(StreakAlert(member_id, member.streak));
     }
   }
   for (const auto& [member_id, years] : unexcused) {

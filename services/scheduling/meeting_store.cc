@@ -527,6 +527,33 @@ absl::StatusOr<std::vector<StoredRecord>> SchedulingStore::LoadRecords(
   return std::move(by_cell[cell_id]);
 }
 
+namespace {
+
+// The records of many cells in a period (ids as one JSON array parameter),
+// with or without their marks' digest: a schedule page is not even sent
+// the digests.
+#define CHIBO_RECORDS_OF(digest)                                       \
+  "SELECT m.id, m.cell_id, TO_DAYS(m.nominal_day), m.kind, m.form, "   \
+  "(TO_DAYS(m.start_time) * 1440 + HOUR(m.start_time) * 60 + "         \
+  "MINUTE(m.start_time)), "                                            \
+  "(TO_DAYS(m.end_time) * 1440 + HOUR(m.end_time) * 60 + "             \
+  "MINUTE(m.end_time)), m.rule_id, m.rule_version, "                   \
+  "m.min_minutes, (SELECT COUNT(*) FROM meeting_documents d WHERE "    \
+  "d.meeting_id = m.id AND (d.available_time IS NULL OR "              \
+  "d.available_time > m.start_time - INTERVAL 1 DAY)) AS "             \
+  "documents_late, " digest                                            \
+  " FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w " \
+  "JOIN meetings m ON m.cell_id = w.wanted "                           \
+  "WHERE m.start_time >= ? AND m.start_time < ? "                      \
+  "ORDER BY m.cell_id, m.start_time, m.id"
+constexpr char kRecordsWithDigest[] = CHIBO_RECORDS_OF(
+    "IF(m.attendance_digest_version = m.version, m.attendance_digest, "
+    "NULL) AS digest");
+constexpr char kRecordsWithoutDigest[] = CHIBO_RECORDS_OF("NULL AS digest");
+#undef CHIBO_RECORDS_OF
+
+}  // namespace
+
 absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>>
 SchedulingStore::LoadRecordsOf(const CallContext& call,
                                const std::vector<int64_t>& cell_ids,
@@ -542,19 +569,8 @@ SchedulingStore::LoadRecordsOf(const CallContext& call,
         // digest is missing or older than its row (written by a binary that
         // did not keep it) has its attendance rows read in one more
         // statement.
-        sql::PreparedStatement& query = db.Prepare(
-            "SELECT m.id, m.cell_id, m.nominal_day, m.kind, m.form, "
-            "m.start_time, m.end_time, m.rule_id, m.rule_version, "
-            "m.min_minutes, (SELECT COUNT(*) FROM meeting_documents d WHERE "
-            "d.meeting_id = m.id AND (d.available_time IS NULL OR "
-            "d.available_time > m.start_time - INTERVAL 1 DAY)) AS "
-            "documents_late, "
-            "IF(m.attendance_digest_version = m.version, m.attendance_digest, "
-            "NULL) AS digest "
-            "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
-            "JOIN meetings m ON m.cell_id = w.wanted "
-            "WHERE m.start_time >= ? AND m.start_time < ? "
-            "ORDER BY m.cell_id, m.start_time, m.id");
+        sql::PreparedStatement& query =
+            db.Prepare(with_marks ? kRecordsWithDigest : kRecordsWithoutDigest);
         query.setString(1, JsonIdArray(cell_ids));
         query.setString(2, FormatDate(from));
         query.setString(3, FormatDate(to + 1));
@@ -571,13 +587,14 @@ SchedulingStore::LoadRecordsOf(const CallContext& call,
             }
             StoredRecord& record = cell_records->emplace_back();
             record.id = row->getInt64(1);
-            if (!row->isNull(3))
-              record.meeting.nominal_day = DateIn(row->getString(3));
+            if (!row->isNull(3)) {
+              record.meeting.nominal_day = FromSqlDays(row->getInt64(3));
+            }
             record.kind = static_cast<v1::MeetingKind>(row->getInt(4));
             record.form = static_cast<v1::MeetingForm>(row->getInt(5));
             record.meeting.kind = KindFromProto(record.kind);
-            record.meeting.start = MinuteIn(row->getString(6));
-            record.meeting.end = MinuteIn(row->getString(7));
+            record.meeting.start = FromSqlMinutes(row->getInt64(6));
+            record.meeting.end = FromSqlMinutes(row->getInt64(7));
             record.meeting.day = absl::CivilDay(record.meeting.start);
             record.rule_id = row->getInt64(8);
             record.rule_version = row->getInt(9);

@@ -366,6 +366,29 @@ absl::Status SchedulingStore::GetHolidays(const CallContext& call, int year,
       [&](DbConnection& db) { return LoadCalendar(db, year, version, out); });
 }
 
+absl::StatusOr<std::shared_ptr<const SchedulingStore::CalendarDays>>
+SchedulingStore::DaysOf(DbConnection& db, int year, int version) {
+  {
+    std::lock_guard<std::mutex> lock(calendars_mu_);
+    auto it = calendars_.find({year, version});
+    if (it != calendars_.end()) return it->second;
+  }
+  v1::HolidayCalendar calendar;
+  RETURN_IF_ERROR(LoadCalendar(db, year, version, &calendar));
+  auto days = std::make_shared<CalendarDays>();
+  for (const v1::Holiday& holiday : calendar.holidays()) {
+    days->holidays.insert(DateIn(holiday.date()));
+  }
+  for (const v1::Holiday& worked : calendar.working_days()) {
+    days->working_days.insert(DateIn(worked.date()));
+  }
+  std::lock_guard<std::mutex> lock(calendars_mu_);
+  // A few versions per year are ever set; the bound is against surprises.
+  if (calendars_.size() >= 256) calendars_.clear();
+  return calendars_.emplace(std::make_pair(year, version), std::move(days))
+      .first->second;
+}
+
 absl::StatusOr<LoadedHolidays> SchedulingStore::LoadHolidays(
     const CallContext& call, int first_year, int last_year) {
   LoadedHolidays loaded;
@@ -374,23 +397,31 @@ absl::StatusOr<LoadedHolidays> SchedulingStore::LoadHolidays(
   RETURN_IF_ERROR(WithConnection(
       *pool_, call.deadline, "loading holidays", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
+        // One statement names each year's latest version; the days of a
+        // version are read once per process (versions never change).
+        sql::PreparedStatement& latest = db.Prepare(
+            "SELECT year, MAX(version) FROM holiday_calendars "
+            "WHERE year BETWEEN ? AND ? GROUP BY year");
+        latest.setInt(1, first_year);
+        latest.setInt(2, last_year);
+        std::map<int, int> versions;
+        {
+          std::unique_ptr<sql::ResultSet> row(latest.executeQuery());
+          while (row->next()) versions[row->getInt(1)] = row->getInt(2);
+        }
         for (int year = first_year; year <= last_year; ++year) {
-          v1::HolidayCalendar calendar;
-          absl::Status found = LoadCalendar(db, year, 0, &calendar);
-          if (absl::IsNotFound(found)) {
+          auto version = versions.find(year);
+          if (version == versions.end()) {
             loaded.versions.push_back(absl::StrCat(year, " none"));
             loaded.years_without.push_back(year);
             continue;
           }
-          RETURN_IF_ERROR(found);
-          loaded.versions.push_back(
-              absl::StrCat(year, " v", calendar.version()));
-          for (const v1::Holiday& holiday : calendar.holidays()) {
-            days.insert(DateIn(holiday.date()));
-          }
-          for (const v1::Holiday& worked : calendar.working_days()) {
-            working_days.insert(DateIn(worked.date()));
-          }
+          ASSIGN_OR_RETURN(std::shared_ptr<const CalendarDays> held,
+                           DaysOf(db, year, version->second));
+          loaded.versions.push_back(absl::StrCat(year, " v", version->second));
+          days.insert(held->holidays.begin(), held->holidays.end());
+          working_days.insert(held->working_days.begin(),
+                              held->working_days.end());
         }
         return absl::OkStatus();
       }));

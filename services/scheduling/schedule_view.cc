@@ -26,10 +26,30 @@ v1::MeetingState StateToProto(OccurrenceState state) {
   return v1::MEETING_STATE_UNSPECIFIED;
 }
 
-std::vector<HeldMeeting> Held(const std::vector<StoredRecord>& records) {
+// The records as the pure rules take them. Without marks for the rules
+// that only ask which occurrences were held (StateOf): a province's year
+// holds about a million marks, and copying them is most of a report.
+std::vector<HeldMeeting> Held(const std::vector<const StoredRecord*>& records,
+                              bool with_marks) {
   std::vector<HeldMeeting> held;
-  for (const StoredRecord& record : records) held.push_back(record.meeting);
+  held.reserve(records.size());
+  for (const StoredRecord* record : records) {
+    HeldMeeting& meeting = held.emplace_back();
+    meeting.nominal_day = record->meeting.nominal_day;
+    meeting.day = record->meeting.day;
+    meeting.kind = record->meeting.kind;
+    meeting.start = record->meeting.start;
+    meeting.end = record->meeting.end;
+    if (with_marks) meeting.attendance = record->meeting.attendance;
+  }
   return held;
+}
+
+std::vector<const StoredRecord*> All(const std::vector<StoredRecord>& records) {
+  std::vector<const StoredRecord*> all;
+  all.reserve(records.size());
+  for (const StoredRecord& record : records) all.push_back(&record);
+  return all;
 }
 
 std::string RuleLabel(int64_t rule_id, int32_t version) {
@@ -43,7 +63,8 @@ std::vector<v1::Meeting> BuildMeetings(const CellData& data,
                                        absl::CivilDay from, absl::CivilDay to,
                                        absl::CivilDay today) {
   const std::string cell = ResourceName("organizations", data.cell.id);
-  const std::vector<HeldMeeting> held = Held(data.records);
+  const std::vector<HeldMeeting> held =
+      Held(All(data.records), /*with_marks=*/false);
   std::vector<v1::Meeting> meetings;
   for (const Occurrence& occurrence :
        ExpandSchedule(data.rules, calendar, from, to)) {
@@ -127,15 +148,15 @@ v1::CellCompliance CellComplianceOf(const CellData& data,
   v1::CellCompliance out;
   out.set_cell(ResourceName("organizations", data.cell.id));
   // Records that count for the period: by the day they count for.
-  std::vector<StoredRecord> in_period;
+  std::vector<const StoredRecord*> in_period;
   for (const StoredRecord& record : data.records) {
     const absl::CivilDay counts_for =
         record.meeting.nominal_day == absl::CivilDay()
             ? record.meeting.day
             : record.meeting.nominal_day;
-    if (counts_for >= from && counts_for <= to) in_period.push_back(record);
+    if (counts_for >= from && counts_for <= to) in_period.push_back(&record);
   }
-  const std::vector<HeldMeeting> held = Held(in_period);
+  const std::vector<HeldMeeting> held = Held(in_period, /*with_marks=*/true);
 
   for (const MonthCompliance& month : MonthlyCompliance(held, from, to)) {
     out.set_months(out.months() + 1);
@@ -179,7 +200,8 @@ v1::CellCompliance CellComplianceOf(const CellData& data,
 
   int present = 0;
   int counted = 0;
-  for (const StoredRecord& record : in_period) {
+  for (const StoredRecord* stored : in_period) {
+    const StoredRecord& record = *stored;
     out.set_meetings_held(out.meetings_held() + 1);
     const int length =
         static_cast<int>(record.meeting.end - record.meeting.start);

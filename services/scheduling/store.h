@@ -7,9 +7,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -192,7 +195,20 @@ class SchedulingStore {
       const CallContext& call, const std::vector<int64_t>& topic_ids);
 
  private:
+  // The days of one calendar version. A version is never changed once
+  // written (SetHolidays adds the next one), so it is held for good.
+  struct CalendarDays {
+    std::set<absl::CivilDay> holidays;
+    std::set<absl::CivilDay> working_days;
+  };
+  absl::StatusOr<std::shared_ptr<const CalendarDays>> DaysOf(DbConnection& db,
+                                                             int year,
+                                                             int version);
+
   MysqlPool* pool_;
+  std::mutex calendars_mu_;
+  std::map<std::pair<int, int>, std::shared_ptr<const CalendarDays>>
+      calendars_;  // by (year, version)
 };
 
 }  // namespace chibo::scheduling

@@ -4,6 +4,7 @@
 
 #include "common/tree_view.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "chibo/registry/v1/registry.grpc.pb.h"
 #include "common/log.h"
 #include "common/resource_name.h"
+#include "common/testing/metric_value.h"
 #include "common/testing/test_db.h"
 #include "common/testing/test_service.h"
 #include "common/testing/tree_builder.h"
@@ -120,9 +122,27 @@ TEST_F(TreeViewTest, KeepsAnsweringScopeChecksWhileTheRegistryIsDown) {
 // at most kReadStaleness after it was asked: a cell created meanwhile shows
 // from the first page asked after that, and a grassroots committee's cells
 // carry their whole path.
+// ListOrganizations calls the registry (in this process) answered.
+double ListedOrganizations() {
+  return testing::CounterValue(
+      "chibo_rpc_server_handled_total",
+      {{"method", "chibo.registry.v1.RegistryService/ListOrganizations"},
+       {"code", "OK"}});
+}
+
+// A clock the test moves while TreeView's refresher thread reads it.
+class TestClock {
+ public:
+  absl::Time operator()() const { return absl::FromUnixNanos(nanos_.load()); }
+  void Advance(absl::Duration by) { nanos_ += absl::ToInt64Nanoseconds(by); }
+
+ private:
+  std::atomic<int64_t> nanos_{absl::ToUnixNanos(absl::Now())};
+};
+
 TEST_F(TreeViewTest, PagesComeFromOneRegistryAnswerForAtMostTheStaleness) {
-  absl::Time now = absl::Now();
-  TreeView view(&own_db_->pool(), client_.get(), [&now] { return now; });
+  TestClock clock;
+  TreeView view(&own_db_->pool(), client_.get(), [&clock] { return clock(); });
   testing::TreeBuilder tree(stub_.get(), "TVP");
   const std::string bloc = ResourceName("organizations", bloc_);
   const int64_t committee = OrgId(
@@ -149,7 +169,7 @@ TEST_F(TreeViewTest, PagesComeFromOneRegistryAnswerForAtMostTheStaleness) {
                               bloc, "2020-01-01")
                 .name());
   ASSERT_GT(added, under);
-  now += auth::kReadStaleness;
+  clock.Advance(auth::kReadStaleness);
   auto second = view.CellsPage(Call(), province_, "organization",
                                first->last_id, first->next_inner, 5);
   ASSERT_TRUE(second.ok()) << second.status();
@@ -159,7 +179,7 @@ TEST_F(TreeViewTest, PagesComeFromOneRegistryAnswerForAtMostTheStaleness) {
             (std::vector<int64_t>{under, committee, bloc_, province_}));
   EXPECT_FALSE(second->more);
 
-  now += absl::Milliseconds(1);
+  clock.Advance(absl::Milliseconds(1));
   auto fresh = view.CellsPage(Call(), province_, "organization", first->last_id,
                               first->next_inner, 5);
   ASSERT_TRUE(fresh.ok()) << fresh.status();
@@ -167,6 +187,45 @@ TEST_F(TreeViewTest, PagesComeFromOneRegistryAnswerForAtMostTheStaleness) {
   EXPECT_EQ(fresh->cells[1].id, added);
   EXPECT_EQ(fresh->cells[1].ancestors,
             (std::vector<int64_t>{added, bloc_, province_}));
+}
+
+TEST_F(TreeViewTest, AnAnswerHalfItsAgeLimitOldIsRefreshedInTheBackground) {
+  TestClock clock;
+  TreeView view(&own_db_->pool(), client_.get(), [&clock] { return clock(); });
+  testing::TreeBuilder tree(stub_.get(), "TVR");
+  auto first = view.CellsPage(Call(), province_, "organization", 0, "", 10);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->cells.size(), 1u);
+  const int64_t added = OrgId(
+      tree.Organization("Chi bộ mới",
+                        registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL,
+                        ResourceName("organizations", bloc_), "2020-01-01")
+          .name());
+  // Past half the age limit: this page is still the held answer, and the
+  // next one is asked for meanwhile.
+  clock.Advance(auth::kReadStaleness / 2 + absl::Milliseconds(1));
+  auto held = view.CellsPage(Call(), province_, "organization", 0, "", 10);
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(held->cells.size(), 1u);
+  size_t seen = 0;
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (seen < 2 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+    auto page = view.CellsPage(Call(), province_, "organization", 0, "", 10);
+    ASSERT_TRUE(page.ok()) << page.status();
+    seen = page->cells.size();
+  }
+  ASSERT_EQ(seen, 2u) << "no background refresh";
+  // The refreshed answer holds past the first one's age limit: this page
+  // asks the registry nothing (and, the new answer being just half its age
+  // limit old, starts no refresh either).
+  clock.Advance(auth::kReadStaleness / 2);
+  const double listed_before = ListedOrganizations();
+  auto later = view.CellsPage(Call(), province_, "organization", 0, "", 10);
+  ASSERT_TRUE(later.ok()) << later.status();
+  ASSERT_EQ(later->cells.size(), 2u);
+  EXPECT_EQ(later->cells[1].id, added);
+  EXPECT_EQ(ListedOrganizations(), listed_before);
 }
 
 TEST_F(TreeViewTest, OrganizationsAreTheirOwnAndOtherResourcesAreTheService) {

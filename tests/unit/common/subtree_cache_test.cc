@@ -64,6 +64,31 @@ TEST_F(SubtreeCacheTest, HoldsAtMostMaxSubtreesDroppingTheOldest) {
   EXPECT_NE(cache_.Find(7), nullptr);
 }
 
+TEST_F(SubtreeCacheTest, PastHalfItsTtlOneCallerIsToldToRefreshIt) {
+  cache_.Put(1, now_, Of({3}));
+  bool refresh = true;
+  now_ += absl::Milliseconds(500);
+  ASSERT_NE(cache_.Find(1, &refresh), nullptr);
+  EXPECT_FALSE(refresh);  // still young
+  now_ += absl::Milliseconds(1);
+  ASSERT_NE(cache_.Find(1, &refresh), nullptr);
+  EXPECT_TRUE(refresh);
+  // Only that one: the others go on with the held answer meanwhile.
+  ASSERT_NE(cache_.Find(1, &refresh), nullptr);
+  EXPECT_FALSE(refresh);
+  // A refresh that failed is handed out again.
+  cache_.RefreshFailed(1);
+  ASSERT_NE(cache_.Find(1, &refresh), nullptr);
+  EXPECT_TRUE(refresh);
+  // The new answer is young again, and holds for its own ttl.
+  cache_.Put(1, now_, Of({3, 4}));
+  now_ += absl::Milliseconds(900);
+  auto held = cache_.Find(1, &refresh);
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(Ids(held->cells), (std::vector<int64_t>{3, 4}));
+  EXPECT_TRUE(refresh);
+}
+
 TEST(CellsAfterTest, PagesByIdAfterTheCursor) {
   const std::vector<OrgInfo> cells = Of({3, 5, 9, 12}).cells;
   bool more = false;
