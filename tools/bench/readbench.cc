@@ -37,6 +37,7 @@ ABSL_FLAG(std::string, start_date, "", "First day, YYYY-MM-DD");
 ABSL_FLAG(std::string, end_date, "", "Last day, YYYY-MM-DD");
 ABSL_FLAG(int, calls, 5, "Timed calls (meetings: whole listings)");
 ABSL_FLAG(std::string, token, "", "Bearer token; empty: none");
+ABSL_FLAG(int, page_size, 0, "ListMeetings page size; 0: the server's default");
 
 namespace chibo {
 namespace {
@@ -94,6 +95,7 @@ class Bench {
       request.set_organization(absl::GetFlag(FLAGS_organization));
       request.set_start_date(absl::GetFlag(FLAGS_start_date));
       request.set_end_date(absl::GetFlag(FLAGS_end_date));
+      request.set_page_size(absl::GetFlag(FLAGS_page_size));
       meetings = page_count = 0;
       const absl::Time listing = absl::Now();
       while (true) {
