@@ -133,12 +133,24 @@ std::vector<AttendanceEntry> ToRuleAttendance(
   return entries;
 }
 
-absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
+// The parts of a record LoadRecord reads beyond its row and attendance. A
+// record just written reads back only the parts it wrote: each is one
+// more statement, and RecordMeeting ran six for parts a plain record does
+// not have.
+struct RecordParts {
+  bool documents = true;
+  bool vote = true;  // the vote and the members' vote facts
+  bool tasks = true;
+  bool topics = true;
+};
+
+absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out,
+                        const RecordParts& parts = {}) {
   sql::PreparedStatement& query = db.Prepare(
       "SELECT id, cell_id, nominal_day, kind, form, start_time, end_time, "
       "chair_member_id, secretary_member_id, guests, agenda, conclusions, "
       "resolution, rule_id, rule_version, min_minutes, recorded_by, "
-      "create_time FROM meetings WHERE id = ?");
+      "create_time, version FROM meetings WHERE id = ?");
   query.setInt64(1, id);
   std::unique_ptr<sql::ResultSet> row(query.executeQuery());
   if (!row->next()) {
@@ -179,17 +191,21 @@ absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
   const int min_minutes = row->getInt("min_minutes");
   out->set_recorded_by(row->getString("recorded_by"));
   *out->mutable_create_time() = SqlToTimestamp(row->getString("create_time"));
+  out->set_etag(MakeEtag(row->getInt64("version")));
   const int length = static_cast<int>(end - start);
   out->set_length_minutes(length);
   out->set_meets_minimum_length(length >= min_minutes);
 
-  sql::PreparedStatement& docs = db.Prepare(
-      "SELECT number, issue_date, issuing_body, title, link, "
-      "available_time FROM meeting_documents WHERE meeting_id = ? "
-      "ORDER BY position");
-  docs.setInt64(1, id);
-  std::unique_ptr<sql::ResultSet> doc(docs.executeQuery());
-  while (doc->next()) {
+  std::unique_ptr<sql::ResultSet> doc;
+  if (parts.documents) {
+    sql::PreparedStatement& docs = db.Prepare(
+        "SELECT number, issue_date, issuing_body, title, link, "
+        "available_time FROM meeting_documents WHERE meeting_id = ? "
+        "ORDER BY position");
+    docs.setInt64(1, id);
+    doc.reset(docs.executeQuery());
+  }
+  while (doc != nullptr && doc->next()) {
     v1::DocumentReference* d = out->add_documents();
     d->set_number(doc->getString("number"));
     if (!doc->isNull("issue_date")) d->set_issue_date(doc->getString(2));
@@ -206,25 +222,27 @@ absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
   std::vector<v1::Attendance> attendance;
   LoadAttendance(db, id, &attendance);
   for (auto& a : attendance) *out->add_attendance() = std::move(a);
-  LoadVote(db, id, out);
-  LoadRecordEtag(db, id, out);
+  if (parts.vote) LoadVote(db, id, out);
   out->set_attendance_rate(AttendanceRate(
       ToRuleAttendance({out->attendance().begin(), out->attendance().end()})));
 
-  sql::PreparedStatement& tasks = db.Prepare(
-      "SELECT id, meeting_id, cell_id, title, assignee, due_day, status, "
-      "version FROM tasks WHERE meeting_id = ? ORDER BY id");
-  tasks.setInt64(1, id);
-  std::unique_ptr<sql::ResultSet> task(tasks.executeQuery());
-  while (task->next()) ReadTask(*task, out->add_tasks());
-
-  sql::PreparedStatement& topics = db.Prepare(
-      "SELECT topic_id FROM meeting_topics WHERE meeting_id = ? "
-      "ORDER BY topic_id");
-  topics.setInt64(1, id);
-  std::unique_ptr<sql::ResultSet> topic(topics.executeQuery());
-  while (topic->next()) {
-    out->add_topics(ResourceName("topics", topic->getInt64(1)));
+  if (parts.tasks) {
+    sql::PreparedStatement& tasks = db.Prepare(
+        "SELECT id, meeting_id, cell_id, title, assignee, due_day, status, "
+        "version FROM tasks WHERE meeting_id = ? ORDER BY id");
+    tasks.setInt64(1, id);
+    std::unique_ptr<sql::ResultSet> task(tasks.executeQuery());
+    while (task->next()) ReadTask(*task, out->add_tasks());
+  }
+  if (parts.topics) {
+    sql::PreparedStatement& topics = db.Prepare(
+        "SELECT topic_id FROM meeting_topics WHERE meeting_id = ? "
+        "ORDER BY topic_id");
+    topics.setInt64(1, id);
+    std::unique_ptr<sql::ResultSet> topic(topics.executeQuery());
+    while (topic->next()) {
+      out->add_topics(ResourceName("topics", topic->getInt64(1)));
+    }
   }
   return absl::OkStatus();
 }
@@ -477,7 +495,11 @@ absl::Status SchedulingStore::RecordMeeting(
           }
           mark.executeUpdate();
         }
-        WriteVote(db, id, record);
+        RecordParts written;
+        written.documents = r.documents_size() > 0;
+        written.vote = WriteVote(db, id, record);
+        written.tasks = r.tasks_size() > 0;
+        written.topics = !record.topic_ids.empty();
         sql::PreparedStatement& task = db.Prepare(
             "INSERT INTO tasks (meeting_id, cell_id, title, assignee, "
             "due_day, status, version, create_time, update_time) VALUES "
@@ -502,7 +524,7 @@ absl::Status SchedulingStore::RecordMeeting(
           topic.setInt64(3, record.cell_id);
           topic.executeUpdate();
         }
-        RETURN_IF_ERROR(LoadRecord(db, id, out));
+        RETURN_IF_ERROR(LoadRecord(db, id, out, written));
         AppendChange(db, call, {out->name(), "recorded", record.cell_id, out});
         return absl::OkStatus();
       });

@@ -20,14 +20,6 @@
 
 namespace chibo::scheduling {
 
-void LoadRecordEtag(DbConnection& db, int64_t id, v1::MeetingRecord* out) {
-  sql::PreparedStatement& query =
-      db.Prepare("SELECT version FROM meetings WHERE id = ?");
-  query.setInt64(1, id);
-  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
-  if (row->next()) out->set_etag(MakeEtag(row->getInt64(1)));
-}
-
 absl::Status SchedulingStore::UpdateRecord(
     const CallContext& call, const v1::UpdateMeetingRecordRequest& request,
     int64_t id, const NewRecord& record, const std::set<std::string>& paths,

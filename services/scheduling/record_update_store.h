@@ -16,9 +16,6 @@ namespace chibo::scheduling {
 absl::Status LoadMeetingRecord(DbConnection& db, int64_t id,
                                v1::MeetingRecord* out);
 
-// Sets out->etag from the row's version.
-void LoadRecordEtag(DbConnection& db, int64_t id, v1::MeetingRecord* out);
-
 }  // namespace chibo::scheduling
 
 #endif  // CHIBO_SERVICES_SCHEDULING_RECORD_UPDATE_STORE_H_

@@ -79,9 +79,11 @@ void ClearVote(DbConnection& db, int64_t meeting_id) {
   }
 }
 
-void WriteVote(DbConnection& db, int64_t meeting_id, const NewRecord& record) {
+bool WriteVote(DbConnection& db, int64_t meeting_id, const NewRecord& record) {
   std::map<int64_t, VoteExclusion> excluded;
+  bool wrote = false;
   if (record.vote) {
+    wrote = true;
     const VoteOutcome& v = *record.vote;
     for (const auto& [member, why] : v.excluded) excluded[member] = why;
     sql::PreparedStatement& insert = db.Prepare(
@@ -117,7 +119,9 @@ void WriteVote(DbConnection& db, int64_t meeting_id, const NewRecord& record) {
     member.setInt(5, ChoiceToProto(f.choice));
     member.setInt(6, ExclusionToProto(exclusion));
     member.executeUpdate();
+    wrote = true;
   }
+  return wrote;
 }
 
 void LoadVote(DbConnection& db, int64_t meeting_id, v1::MeetingRecord* out) {

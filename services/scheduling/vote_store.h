@@ -15,7 +15,8 @@ namespace chibo::scheduling {
 // Writes `record`'s vote (if any) and the members' notable facts (a
 // ballot, an exclusion, temporary transfer, an accepted reason) for a
 // meeting that has none: a correction calls ClearVote first.
-void WriteVote(DbConnection& db, int64_t meeting_id, const NewRecord& record);
+// Returns whether it wrote any row (the vote, or a member's facts).
+bool WriteVote(DbConnection& db, int64_t meeting_id, const NewRecord& record);
 
 // Removes `meeting_id`'s vote and members' facts, if it has any. The caller
 // holds the meeting row (FOR UPDATE).

@@ -84,6 +84,9 @@ TEST_F(RecordsTest, ARecordNamesItsRuleAndIsIdempotent) {
   ASSERT_TRUE(stub().GetMeetingRecord(Context().get(), get, &read).ok());
   EXPECT_EQ(read.guests_size(), 1);
   EXPECT_EQ(read.attendance_size(), 3);
+  // The answer to the write is the record as read: the write reads back
+  // only the parts it wrote (documents and tasks here).
+  EXPECT_EQ(read.DebugString(), first.DebugString());
   // The meeting now shows as held, and its month cannot be postponed.
   EXPECT_EQ(MeetingOf(1).state(), v1::MEETING_STATE_HELD);
   EXPECT_EQ(MeetingOf(1).record(), first.name());
@@ -237,6 +240,13 @@ TEST_F(RecordsTest, ExemptMembersLeaveTheDenominator) {
   ASSERT_TRUE(Record(record, &out).ok());
   EXPECT_EQ(out.attendance(3).mark(), v1::ATTENDANCE_MARK_EXEMPT);
   EXPECT_DOUBLE_EQ(out.attendance_rate(), 1.0);
+  {
+    v1::GetMeetingRecordRequest get;
+    get.set_name(out.name());
+    v1::MeetingRecord read;
+    ASSERT_TRUE(stub().GetMeetingRecord(Context().get(), get, &read).ok());
+    EXPECT_EQ(read.DebugString(), out.DebugString());  // a plain record
+  }
   // A member who is not exempt cannot be marked so.
   const v1::Meeting aug = MeetingOf(8);
   v1::MeetingRecord wrong =
@@ -328,6 +338,14 @@ TEST_F(RecordsTest, MandatedTopicsCountInEveryCellsPlan) {
   record.add_topics(mandated.name());
   v1::MeetingRecord out;
   ASSERT_TRUE(Record(record, &out).ok());
+  {
+    v1::GetMeetingRecordRequest get;
+    get.set_name(out.name());
+    v1::MeetingRecord read;
+    ASSERT_TRUE(stub().GetMeetingRecord(Context().get(), get, &read).ok());
+    ASSERT_EQ(out.topics_size(), 1);
+    EXPECT_EQ(read.DebugString(), out.DebugString());
+  }
   v1::MeetingRecord foreign = RecordFor(11, 130);
   v1::Topic elsewhere;
   v1::CreateTopicRequest other_topic;

@@ -91,6 +91,8 @@ TEST_F(VoteTest, CountsPassOverTheDenominatorAfterExclusions) {
   v1::MeetingRecord read;
   ASSERT_TRUE(stub().GetMeetingRecord(Context().get(), get, &read).ok());
   EXPECT_EQ(read.vote().DebugString(), out.vote().DebugString());
+  // All of it: the write reads back only the parts it wrote.
+  EXPECT_EQ(read.DebugString(), out.DebugString());
 }
 
 TEST_F(VoteTest, ExactlyHalfDoesNotPassAndBallotsCount) {
