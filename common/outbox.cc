@@ -9,12 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/mysql_pool.h"
+#include "common/resource_json.h"
 #include "common/resource_name.h"
 #include "common/rpc.h"
 #include "common/sql_batch.h"
 #include "common/sql_rows.h"
 #include "common/sql_time.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace chibo {
 
@@ -103,14 +103,8 @@ void InsertChanges(DbConnection& db, const std::vector<PendingChange>& all) {
 
 PendingChange Pending(const CallContext& call, const ChangeRecord& change) {
   PendingChange pending;
-  if (change.payload != nullptr) {
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = false;
-    // A message we just built always converts; an empty payload is still a
-    // valid event.
-    (void)google::protobuf::util::MessageToJsonString(
-        *change.payload, &pending.payload, options);
-  }
+  if (change.payload != nullptr)
+    pending.payload = ResourceJson(*change.payload);
   pending.subject = call.caller.subject;
   pending.role = call.caller.role;
   pending.on_behalf_of = call.caller.on_behalf_of;
