@@ -3,10 +3,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -223,11 +225,22 @@ void AppendMessage(const Message& message, std::string* out) {
   out->push_back('}');
 }
 
+// Supported(type), worked out once per type: it is asked for every change
+// event, and the answer never changes.
+bool SupportedOnce(const Descriptor* type) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* known = new std::map<const Descriptor*, bool>();
+  absl::MutexLock lock(&mu);
+  auto it = known->find(type);
+  if (it == known->end()) it = known->emplace(type, Supported(type)).first;
+  return it->second;
+}
+
 }  // namespace
 
 std::string ResourceJson(const Message& message) {
   std::string out;
-  if (!Supported(message.GetDescriptor())) {
+  if (!SupportedOnce(message.GetDescriptor())) {
     // A message we just built always converts; an empty payload is still
     // a valid event.
     (void)google::protobuf::util::MessageToJsonString(message, &out);
