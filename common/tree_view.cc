@@ -119,9 +119,15 @@ void TreeView::RefreshLoop() {
     }
     // The caller's scope was checked when the answer was first fetched;
     // the answer is the same whoever asks, so the service asks for it.
-    auto fetched =
-        FetchSubtree(Background(absl::Now() + absl::Seconds(10)), top, "");
-    if (!fetched.ok()) subtrees_.RefreshFailed(top.id);
+    // The top is asked again too: its own ancestors are its cells' paths
+    // above it, and the top may have moved since.
+    const CallContext call = Background(absl::Now() + absl::Seconds(10));
+    absl::StatusOr<OrgInfo> fresh = Get(call, top.id, "");
+    bool refreshed = false;
+    if (fresh.ok() && !fresh->is_cell) {
+      refreshed = FetchSubtree(call, *fresh, "").ok();
+    }
+    if (!refreshed) subtrees_.RefreshFailed(top.id);
   }
 }
 
