@@ -95,18 +95,38 @@ RegistryClient::AllOrganizations(
 absl::StatusOr<std::vector<registry::v1::CellMember>>
 RegistryClient::CellMembers(const CallContext& call, int64_t cell,
                             absl::CivilDay day) {
-  std::vector<registry::v1::CellMember> all;
   registry::v1::ListCellMembersRequest request;
   request.set_cell(ResourceName("organizations", cell));
   request.set_as_of_date(FormatDate(day));
+  ASSIGN_OR_RETURN(CellWithMembers answer, ListAllCellMembers(call, request));
+  return std::move(answer.members);
+}
+
+absl::StatusOr<RegistryClient::CellWithMembers> RegistryClient::CellAndMembers(
+    const CallContext& call, int64_t cell, absl::CivilDay day,
+    absl::CivilDay ancestry_day) {
+  registry::v1::ListCellMembersRequest request;
+  request.set_cell(ResourceName("organizations", cell));
+  request.set_as_of_date(FormatDate(day));
+  request.set_ancestry_as_of_date(FormatDate(ancestry_day));
+  return ListAllCellMembers(call, request);
+}
+
+absl::StatusOr<RegistryClient::CellWithMembers>
+RegistryClient::ListAllCellMembers(
+    const CallContext& call, registry::v1::ListCellMembersRequest request) {
+  CellWithMembers all;
   request.set_page_size(kPageSize);
+  bool first = true;
   do {
     registry::v1::ListCellMembersResponse page;
     RETURN_IF_ERROR(peer_->Call(call, registry_.get(),
                                 &RegistryService::Stub::ListCellMembers,
                                 request, &page));
+    if (first) all.ancestry = std::move(*page.mutable_ancestry());
+    first = false;
     for (auto& member : *page.mutable_members()) {
-      all.push_back(std::move(member));
+      all.members.push_back(std::move(member));
     }
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());

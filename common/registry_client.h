@@ -60,6 +60,18 @@ class RegistryClient {
   absl::StatusOr<std::vector<registry::v1::CellMember>> CellMembers(
       const CallContext& call, int64_t cell, absl::CivilDay day);
 
+  // CellMembers, and the cell's ancestry on `ancestry_day` from the same
+  // call (ListCellMembers' ancestry_as_of_date): one round trip for a write
+  // that needs both.
+  struct CellWithMembers {
+    registry::v1::OrganizationAncestry ancestry;
+    std::vector<registry::v1::CellMember> members;
+  };
+  absl::StatusOr<CellWithMembers> CellAndMembers(const CallContext& call,
+                                                 int64_t cell,
+                                                 absl::CivilDay day,
+                                                 absl::CivilDay ancestry_day);
+
   // The registry's change feed after `after` (for caches of the tree).
   absl::StatusOr<feed::v1::ListChangesResponse> ListChanges(
       const CallContext& call, int64_t after, int page_size);
@@ -73,6 +85,10 @@ class RegistryClient {
   PeerClient& peer() const { return *peer_; }
 
  private:
+  // Every page of `request`; the ancestry from the first.
+  absl::StatusOr<CellWithMembers> ListAllCellMembers(
+      const CallContext& call, registry::v1::ListCellMembersRequest request);
+
   std::unique_ptr<PeerClient> owned_;
   PeerClient* peer_;
   std::unique_ptr<registry::v1::RegistryService::Stub> registry_;

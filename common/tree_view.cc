@@ -131,20 +131,23 @@ void TreeView::RefreshLoop() {
   }
 }
 
+absl::StatusOr<OrgInfo> TreeView::FromAncestry(
+    const CallContext& call, int64_t id, absl::string_view field,
+    const registry::v1::OrganizationAncestry& ancestry) {
+  std::vector<int64_t> ancestors;
+  for (auto it = ancestry.path().rbegin(); it != ancestry.path().rend(); ++it) {
+    ancestors.push_back(OrgId(it->name()));
+  }
+  if (ancestry.path().empty()) return NotFound(id, field);
+  OrgInfo info = FromRegistry(*ancestry.path().rbegin(), ancestors);
+  RETURN_IF_ERROR(Remember(call, {info}));
+  return info;
+}
+
 absl::StatusOr<OrgInfo> TreeView::Get(const CallContext& call, int64_t id,
                                       absl::string_view field) {
   auto ancestry = registry_->Ancestry(call, id, TodayInVietnam());
-  if (ancestry.ok()) {
-    std::vector<int64_t> ancestors;
-    for (auto it = ancestry->path().rbegin(); it != ancestry->path().rend();
-         ++it) {
-      ancestors.push_back(OrgId(it->name()));
-    }
-    if (ancestry->path().empty()) return NotFound(id, field);
-    OrgInfo info = FromRegistry(*ancestry->path().rbegin(), ancestors);
-    RETURN_IF_ERROR(Remember(call, {info}));
-    return info;
-  }
+  if (ancestry.ok()) return FromAncestry(call, id, field, *ancestry);
   if (ancestry.status().code() == absl::StatusCode::kNotFound) {
     return NotFound(id, field);
   }
@@ -163,6 +166,42 @@ absl::StatusOr<OrgInfo> TreeView::GetCell(const CallContext& call, int64_t id,
                      " is not a cell (chi bộ)"));
   }
   return info;
+}
+
+absl::StatusOr<TreeView::CellWithMembers> TreeView::GetCellWithMembers(
+    const CallContext& call, int64_t id, absl::string_view field,
+    absl::CivilDay day) {
+  auto answer = registry_->CellAndMembers(call, id, day, TodayInVietnam());
+  if (!answer.ok()) {
+    const absl::Status& status = answer.status();
+    if (status.code() == absl::StatusCode::kNotFound) {
+      return NotFound(id, field);
+    }
+    if (status.code() == absl::StatusCode::kFailedPrecondition) {
+      // The registry names its own request's field ("cell: ...", not a
+      // cell; "ancestry_as_of_date: ...", dissolved): ours is `field`.
+      absl::string_view message = status.message();
+      const size_t colon = message.find(": ");
+      if (colon != absl::string_view::npos) message.remove_prefix(colon + 2);
+      return absl::FailedPreconditionError(absl::StrCat(field, ": ", message));
+    }
+    return status;
+  }
+  CellWithMembers out;
+  if (answer->ancestry.path().empty()) {
+    // A registry from before ancestry_as_of_date (during a rolling
+    // upgrade) answers the members only.
+    ASSIGN_OR_RETURN(out.cell, Get(call, id, field));
+  } else {
+    ASSIGN_OR_RETURN(out.cell, FromAncestry(call, id, field, answer->ancestry));
+  }
+  if (!out.cell.is_cell) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ": ", ResourceName("organizations", id),
+                     " is not a cell (chi bộ)"));
+  }
+  out.members = std::move(answer->members);
+  return out;
 }
 
 absl::StatusOr<std::vector<OrgInfo>> TreeView::CellsUnder(

@@ -61,6 +61,19 @@ class TreeView {
   absl::StatusOr<OrgInfo> GetCell(const CallContext& call, int64_t id,
                                   absl::string_view field);
 
+  // GetCell and the cell's members on `day` (with their status then) in
+  // one registry call, for writes: both are the registry's current answer
+  // (UNAVAILABLE while it is down), and the cell's place in the tree is
+  // remembered as Get remembers it. Errors name `field`.
+  struct CellWithMembers {
+    OrgInfo cell;
+    std::vector<registry::v1::CellMember> members;
+  };
+  absl::StatusOr<CellWithMembers> GetCellWithMembers(const CallContext& call,
+                                                     int64_t id,
+                                                     absl::string_view field,
+                                                     absl::CivilDay day);
+
   // Every cell in the subtree of `id` (itself if it is a cell), by id.
   absl::StatusOr<std::vector<OrgInfo>> CellsUnder(const CallContext& call,
                                                   int64_t id,
@@ -92,6 +105,10 @@ class TreeView {
   CallContext Background(absl::Time deadline) const;
 
  private:
+  // The organisation an ancestry ends with, remembered.
+  absl::StatusOr<OrgInfo> FromAncestry(
+      const CallContext& call, int64_t id, absl::string_view field,
+      const registry::v1::OrganizationAncestry& ancestry);
   // Stores what changed since this process last stored it.
   absl::Status Remember(const CallContext& call,
                         const std::vector<OrgInfo>& organizations);

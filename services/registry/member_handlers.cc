@@ -232,15 +232,22 @@ grpc::Status RegistryServiceImpl::ListCellMembers(
         if (!v1::CellMemberFilter_IsValid(request->filter())) {
           return absl::InvalidArgumentError("filter: unknown value");
         }
+        std::optional<absl::CivilDay> ancestry_day;
+        if (!request->ancestry_as_of_date().empty()) {
+          ASSIGN_OR_RETURN(
+              ancestry_day,
+              ParseDate(request->ancestry_as_of_date(), "ancestry_as_of_date"));
+        }
         ASSIGN_OR_RETURN(const int limit,
                          NormalizePageSize(request->page_size(), 200, 1000));
         // as_of_date defaults to today: a token ends with its day.
         const PageTokens page(call.method, "members", *request,
                               FormatDate(as_of));
         ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
+        if (cursor.after_id != 0) ancestry_day.reset();  // first page only
         bool more = false;
         RETURN_IF_ERROR(store_->ListCellMembers(
-            call, cell_id, as_of, StatusSetFor(request->filter()),
+            call, cell_id, as_of, ancestry_day, StatusSetFor(request->filter()),
             cursor.after_id, limit, response, &more));
         if (more) {
           response->set_next_page_token(page.After(

@@ -425,13 +425,18 @@ absl::Status RegistryStore::ListMemberships(const CallContext& call, int64_t id,
 
 absl::Status RegistryStore::ListCellMembers(
     const CallContext& call, int64_t cell_id, absl::CivilDay as_of,
-    const std::string& status_set, int64_t after_id, int limit,
-    v1::ListCellMembersResponse* out, bool* more) {
+    std::optional<absl::CivilDay> ancestry_day, const std::string& status_set,
+    int64_t after_id, int limit, v1::ListCellMembersResponse* out, bool* more) {
   return WithConnection(
       *pool_, call.deadline, "listing a cell's members", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
         v1::Organization cell;
         RETURN_IF_ERROR(LoadOrganization(db, cell_id, &cell));
+        if (ancestry_day) {
+          RETURN_IF_ERROR(ReadAncestry(db, cell_id, cell, *ancestry_day,
+                                       "ancestry_as_of_date",
+                                       out->mutable_ancestry()));
+        }
         if (!cell.is_cell()) {
           return absl::FailedPreconditionError(
               absl::StrCat("cell: ", cell.name(), " is a ",

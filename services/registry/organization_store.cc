@@ -281,6 +281,38 @@ absl::Status RegistryStore::MoveOrganization(
                                });
 }
 
+absl::Status ReadAncestry(DbConnection& db, int64_t id,
+                          const v1::Organization& self, absl::CivilDay as_of,
+                          absl::string_view field,
+                          v1::OrganizationAncestry* out) {
+  const std::string day = FormatDate(as_of);
+  if (day < self.valid_from() ||
+      (!self.valid_to().empty() && day > self.valid_to())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        field, ": ", self.name(), " did not exist on ", day,
+        " (it exists from ", self.valid_from(),
+        self.valid_to().empty() ? "" : " to ", self.valid_to(), ")"));
+  }
+  sql::PreparedStatement& query = db.Prepare(
+      "WITH RECURSIVE up (id, depth) AS ("
+      " SELECT ?, 0"
+      " UNION ALL"
+      " SELECT p.parent_id, up.depth + 1 FROM organization_parents p"
+      " JOIN up ON p.organization_id = up.id"
+      " WHERE p.valid_from <= ? AND p.valid_to >= ? AND up.depth < 64)"
+      " SELECT " CHIBO_ORG_COLUMNS
+      " FROM up JOIN organizations o ON o.id = up.id"
+      " ORDER BY up.depth DESC");
+  query.setInt64(1, id);
+  query.setString(2, day);
+  query.setString(3, day);
+  std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
+  out->set_name(self.name());
+  out->set_as_of_date(day);
+  while (rows->next()) ReadOrganization(*rows, out->add_path());
+  return absl::OkStatus();
+}
+
 absl::Status RegistryStore::GetAncestry(const CallContext& call, int64_t id,
                                         absl::CivilDay as_of,
                                         v1::OrganizationAncestry* out) {
@@ -289,32 +321,7 @@ absl::Status RegistryStore::GetAncestry(const CallContext& call, int64_t id,
       TxMode::kRead, [&](DbConnection& db) -> absl::Status {
         v1::Organization self;
         RETURN_IF_ERROR(LoadOrganization(db, id, &self));
-        const std::string day = FormatDate(as_of);
-        if (day < self.valid_from() ||
-            (!self.valid_to().empty() && day > self.valid_to())) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "as_of_date: ", self.name(), " did not exist on ", day,
-              " (it exists from ", self.valid_from(),
-              self.valid_to().empty() ? "" : " to ", self.valid_to(), ")"));
-        }
-        sql::PreparedStatement& query = db.Prepare(
-            "WITH RECURSIVE up (id, depth) AS ("
-            " SELECT ?, 0"
-            " UNION ALL"
-            " SELECT p.parent_id, up.depth + 1 FROM organization_parents p"
-            " JOIN up ON p.organization_id = up.id"
-            " WHERE p.valid_from <= ? AND p.valid_to >= ? AND up.depth < 64)"
-            " SELECT " CHIBO_ORG_COLUMNS
-            " FROM up JOIN organizations o ON o.id = up.id"
-            " ORDER BY up.depth DESC");
-        query.setInt64(1, id);
-        query.setString(2, day);
-        query.setString(3, day);
-        std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
-        out->set_name(self.name());
-        out->set_as_of_date(day);
-        while (rows->next()) ReadOrganization(*rows, out->add_path());
-        return absl::OkStatus();
+        return ReadAncestry(db, id, self, as_of, "as_of_date", out);
       });
 }
 

@@ -105,8 +105,10 @@ class RegistryStore {
                               absl::CivilDay effective, v1::Member* out);
   absl::Status ListMemberships(const CallContext& call, int64_t id,
                                v1::ListMembershipsResponse* out);
+  // With `ancestry_day`, also the cell's ancestry on that day.
   absl::Status ListCellMembers(const CallContext& call, int64_t cell_id,
                                absl::CivilDay as_of,
+                               std::optional<absl::CivilDay> ancestry_day,
                                const std::string& status_set, int64_t after_id,
                                int limit, v1::ListCellMembersResponse* out,
                                bool* more);

@@ -50,6 +50,14 @@ absl::Status LoadOrganization(DbConnection& db, int64_t id,
 
 void ReadOrganization(sql::ResultSet& row, v1::Organization* out);
 
+// The ancestry of organisation `id`, `self` as LoadOrganization read it, on
+// `as_of`, root first; FAILED_PRECONDITION, naming `field`, when it did not
+// exist then.
+absl::Status ReadAncestry(DbConnection& db, int64_t id,
+                          const v1::Organization& self, absl::CivilDay as_of,
+                          absl::string_view field,
+                          v1::OrganizationAncestry* out);
+
 // Loads member `id` with the cell and status it has on `today`.
 absl::Status LoadMember(DbConnection& db, int64_t id, absl::CivilDay today,
                         v1::Member* out);

@@ -7,24 +7,49 @@
 
 namespace chibo::scheduling {
 
-absl::StatusOr<OrgDirectory::MemberMap> OrgDirectory::Members(
-    const CallContext& call, int64_t cell, absl::CivilDay day) {
-  // Admission asked already when a dated reference named the cell's
-  // members: decide on that answer, and ask once per call.
-  std::vector<registry::v1::CellMember> listed;
-  if (const AdmittedRoster* admitted =
-          FindAdmittedRoster(call.caller, cell, day)) {
-    listed = admitted->members;
-  } else {
-    ASSIGN_OR_RETURN(listed, registry_->CellMembers(call, cell, day));
-  }
-  MemberMap members;
+namespace {
+
+absl::StatusOr<OrgDirectory::MemberMap> ByMemberId(
+    std::vector<registry::v1::CellMember> listed) {
+  OrgDirectory::MemberMap members;
   for (auto& member : listed) {
     ASSIGN_OR_RETURN(int64_t id,
                      ParseResourceId(member.member(), "members", "member"));
     members[id] = std::move(member);
   }
   return members;
+}
+
+}  // namespace
+
+absl::StatusOr<OrgDirectory::MemberMap> OrgDirectory::Members(
+    const CallContext& call, int64_t cell, absl::CivilDay day) {
+  // Admission asked already when a dated reference named the cell's
+  // members: decide on that answer, and ask once per call.
+  if (const AdmittedRoster* admitted =
+          FindAdmittedRoster(call.caller, cell, day)) {
+    return ByMemberId(admitted->members);
+  }
+  ASSIGN_OR_RETURN(std::vector<registry::v1::CellMember> listed,
+                   registry_->CellMembers(call, cell, day));
+  return ByMemberId(std::move(listed));
+}
+
+absl::StatusOr<OrgDirectory::CellAndMembers> OrgDirectory::GetCellAndMembers(
+    const CallContext& call, int64_t cell, absl::string_view field,
+    absl::CivilDay day) {
+  CellAndMembers out;
+  if (const AdmittedRoster* admitted =
+          FindAdmittedRoster(call.caller, cell, day)) {
+    ASSIGN_OR_RETURN(out.cell, GetCell(call, cell, field));
+    ASSIGN_OR_RETURN(out.members, ByMemberId(admitted->members));
+    return out;
+  }
+  ASSIGN_OR_RETURN(TreeView::CellWithMembers both,
+                   view_->GetCellWithMembers(call, cell, field, day));
+  out.cell = std::move(both.cell);
+  ASSIGN_OR_RETURN(out.members, ByMemberId(std::move(both.members)));
+  return out;
 }
 
 absl::Status OrgDirectory::CheckAssignee(

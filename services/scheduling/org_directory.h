@@ -59,6 +59,18 @@ class OrgDirectory {
   absl::StatusOr<MemberMap> Members(const CallContext& call, int64_t cell,
                                     absl::CivilDay day);
 
+  // GetCell and Members(cell, day) together, from one registry call (or
+  // the roster admission fetched): what a write about a cell's meeting
+  // asks first.
+  struct CellAndMembers {
+    OrgInfo cell;
+    MemberMap members;
+  };
+  absl::StatusOr<CellAndMembers> GetCellAndMembers(const CallContext& call,
+                                                   int64_t cell,
+                                                   absl::string_view field,
+                                                   absl::CivilDay day);
+
   // A task's assignee: a member of `cell_id` in `members` (as of `day`) or
   // a party group (tổ đảng) directly under the cell. INVALID_ARGUMENT names
   // `field`.

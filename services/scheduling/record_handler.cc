@@ -136,10 +136,13 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
                            ParseDate(r.nominal_date(), "record.nominal_date"));
         }
 
-        // The cell and its rules.
-        ASSIGN_OR_RETURN(OrgInfo cell, directory_->GetCell(call, record.cell_id,
-                                                           "record.cell"));
+        // The cell, its members that day (one registry call) and its rules.
         const absl::CivilDay held_day(record.start);
+        ASSIGN_OR_RETURN(OrgDirectory::CellAndMembers cell_and_members,
+                         directory_->GetCellAndMembers(
+                             call, record.cell_id, "record.cell", held_day));
+        const OrgInfo& cell = cell_and_members.cell;
+        const OrgDirectory::MemberMap& members = cell_and_members.members;
         const absl::CivilDay anchor = record.nominal_day.value_or(held_day);
         // Only the rules: the cell's records and postponements (and an
         // attendance query per record) are not needed to write one.
@@ -184,8 +187,6 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
                                  : applied.min_minutes;
 
         // Attendance: every member of the cell that day, nobody else.
-        ASSIGN_OR_RETURN(OrgDirectory::MemberMap members,
-                         directory_->Members(call, record.cell_id, held_day));
         RETURN_IF_ERROR(ResolveAttendance(r, members, record.cell_id, held_day,
                                           &record.attendance));
         std::vector<VoteRule> vote_rules;

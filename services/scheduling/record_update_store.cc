@@ -64,16 +64,7 @@ absl::Status SchedulingStore::UpdateRecord(
               db.Prepare("DELETE FROM attendance WHERE meeting_id = ?");
           clear.setInt64(1, id);
           clear.executeUpdate();
-          sql::PreparedStatement& mark = db.Prepare(
-              "INSERT INTO attendance (meeting_id, member_id, mark, reason) "
-              "VALUES (?, ?, ?, ?)");
-          for (const NewAttendance& a : record.attendance) {
-            mark.setInt64(1, id);
-            mark.setInt64(2, a.member_id);
-            mark.setInt(3, a.mark);
-            mark.setString(4, a.reason);
-            mark.executeUpdate();
-          }
+          InsertAttendance(db, id, record.attendance);
         }
         if (paths.count("attendance") > 0 || paths.count("vote") > 0) {
           ClearVote(db, id);

@@ -1,6 +1,10 @@
 // Meeting records with attendance, tasks and topics; compliance, plans,
 // the calendar export and a registry outage.
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -92,6 +96,50 @@ TEST_F(RecordsTest, ARecordNamesItsRuleAndIsIdempotent) {
   EXPECT_EQ(MeetingOf(1).record(), first.name());
 }
 
+// The marks go in as one JSON document (JSON_TABLE): any text survives it
+// exactly, on the first write and on a correction.
+TEST_F(RecordsTest, AttendanceReasonsSurviveTheWriteExactly) {
+  const std::vector<std::string> reasons = {
+      "Ốm, nằm viện \"Bạch Mai\"", "C:\\tạm\\vắng\tcó phép\nđi công tác",
+      "Đi học 🎓 (4-byte UTF-8)"};
+  v1::MeetingRecord record =
+      RecordFor(3, 100,
+                {v1::ATTENDANCE_MARK_ABSENT_WITH_REASON,
+                 v1::ATTENDANCE_MARK_ABSENT_WITH_REASON,
+                 v1::ATTENDANCE_MARK_ABSENT_WITH_REASON});
+  for (int i = 0; i < 3; ++i) {
+    record.mutable_attendance(i)->set_reason(reasons[i]);
+  }
+  v1::MeetingRecord written;
+  ASSERT_TRUE(Record(record, &written).ok());
+  v1::GetMeetingRecordRequest get;
+  get.set_name(written.name());
+  v1::MeetingRecord read;
+  ASSERT_TRUE(stub().GetMeetingRecord(Context().get(), get, &read).ok());
+  ASSERT_EQ(read.attendance_size(), 3);
+  std::map<std::string, std::string> by_member;
+  for (int i = 0; i < 3; ++i)
+    by_member[record.attendance(i).member()] = reasons[i];
+  for (const v1::Attendance& a : read.attendance()) {
+    EXPECT_EQ(a.reason(), by_member[a.member()]) << a.member();
+  }
+  EXPECT_EQ(read.DebugString(), written.DebugString());
+
+  v1::UpdateMeetingRecordRequest correct;
+  *correct.mutable_record() = read;
+  correct.mutable_record()->mutable_attendance(0)->set_reason("\\\"'%_;");
+  correct.mutable_update_mask()->add_paths("attendance");
+  v1::MeetingRecord corrected;
+  grpc::Status status =
+      stub().UpdateMeetingRecord(Context().get(), correct, &corrected);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(stub().GetMeetingRecord(Context().get(), get, &read).ok());
+  ASSERT_EQ(read.attendance_size(), 3);
+  EXPECT_EQ(read.attendance(0).reason(), "\\\"'%_;");
+  EXPECT_EQ(read.attendance(1).reason(),
+            correct.record().attendance(1).reason());
+}
+
 TEST_F(RecordsTest, BadRecordsAreRefusedNamingTheProblem) {
   v1::MeetingRecord out;
   v1::MeetingRecord stranger = RecordFor(2, 120);
@@ -115,8 +163,11 @@ TEST_F(RecordsTest, BadRecordsAreRefusedNamingTheProblem) {
               "organizations/987654321");
   v1::MeetingRecord committee = RecordFor(2, 120);
   committee.set_cell(tree_.bloc);
+  // The registry says what it is instead, under our field's name.
   ExpectError(Record(committee, &out), grpc::StatusCode::FAILED_PRECONDITION,
-              "is not a cell");
+              "record.cell: " + tree_.bloc + " is a");
+  ExpectError(Record(committee, &out), grpc::StatusCode::FAILED_PRECONDITION,
+              "not a cell");
   v1::MeetingRecord future = RecordFor(2, 120);
   future.set_start_time(Day(NextYear(), 2, 10) + "T14:00");
   future.set_end_time(Day(NextYear(), 2, 10) + "T16:00");
