@@ -167,9 +167,7 @@ absl::Status RegistryStore::ListMembers(const CallContext& call,
         rows.reset();
         *more = static_cast<int>(ids.size()) > filter.limit;
         if (*more) ids.pop_back();
-        for (int64_t id : ids) {
-          RETURN_IF_ERROR(LoadMember(db, id, filter.today, out->add_members()));
-        }
+        LoadMembers(db, ids, filter.today, out->mutable_members());
         return absl::OkStatus();
       });
 }

@@ -74,18 +74,50 @@ absl::Status LoadOrganization(DbConnection& db, int64_t id,
   return absl::OkStatus();
 }
 
+namespace {
+
+// A member with the cell and status it has on a day (bound four times).
+#define CHIBO_MEMBER_COLUMNS                                                 \
+  "m.id, m.display_name, m.birth_date, m.gender, m.party_card_number, "      \
+  "m.citizen_id, m.external_code, m.version, m.create_time, m.update_time, " \
+  "(SELECT ms.organization_id FROM memberships ms WHERE ms.member_id = "     \
+  "m.id AND ms.valid_from <= ? AND ms.valid_to >= ?) AS cell_id, "           \
+  "(SELECT s.status FROM member_statuses s WHERE s.member_id = m.id AND "    \
+  "s.valid_from <= ? AND s.valid_to >= ?) AS status "
+
+void ReadMember(sql::ResultSet& row, v1::Member* out) {
+  out->set_name(ResourceName("members", row.getInt64("id")));
+  out->set_display_name(row.getString("display_name"));
+  if (!row.isNull("birth_date")) {
+    out->set_birth_date(row.getString("birth_date"));
+  }
+  out->set_gender(static_cast<v1::Gender>(row.getInt("gender")));
+  if (!row.isNull("party_card_number")) {
+    out->set_party_card_number(row.getString("party_card_number"));
+  }
+  if (!row.isNull("citizen_id")) {
+    out->set_citizen_id(row.getString("citizen_id"));
+  }
+  if (!row.isNull("external_code")) {
+    out->set_external_code(row.getString("external_code"));
+  }
+  if (!row.isNull("cell_id")) {
+    out->set_cell(ResourceName("organizations", row.getInt64("cell_id")));
+  }
+  if (!row.isNull("status")) {
+    out->set_status(static_cast<v1::MemberStatus>(row.getInt("status")));
+  }
+  out->set_etag(MakeEtag(row.getInt64("version")));
+  *out->mutable_create_time() = SqlToTimestamp(row.getString("create_time"));
+  *out->mutable_update_time() = SqlToTimestamp(row.getString("update_time"));
+}
+
+}  // namespace
+
 absl::Status LoadMember(DbConnection& db, int64_t id, absl::CivilDay today,
                         v1::Member* out) {
-  sql::PreparedStatement& query = db.Prepare(
-      "SELECT m.id, m.display_name, m.birth_date, m.gender, "
-      "m.party_card_number, m.citizen_id, m.external_code, m.version, "
-      "m.create_time, "
-      "m.update_time, "
-      "(SELECT ms.organization_id FROM memberships ms WHERE ms.member_id = "
-      "m.id AND ms.valid_from <= ? AND ms.valid_to >= ?) AS cell_id, "
-      "(SELECT s.status FROM member_statuses s WHERE s.member_id = m.id AND "
-      "s.valid_from <= ? AND s.valid_to >= ?) AS status "
-      "FROM members m WHERE m.id = ?");
+  sql::PreparedStatement& query = db.Prepare("SELECT " CHIBO_MEMBER_COLUMNS
+                                             "FROM members m WHERE m.id = ?");
   const std::string day = FormatDate(today);
   for (int i = 1; i <= 4; ++i) query.setString(i, day);
   query.setInt64(5, id);
@@ -94,31 +126,25 @@ absl::Status LoadMember(DbConnection& db, int64_t id, absl::CivilDay today,
     return absl::NotFoundError(
         absl::StrCat(ResourceName("members", id), " does not exist"));
   }
-  out->set_name(ResourceName("members", id));
-  out->set_display_name(row->getString("display_name"));
-  if (!row->isNull("birth_date")) {
-    out->set_birth_date(row->getString("birth_date"));
-  }
-  out->set_gender(static_cast<v1::Gender>(row->getInt("gender")));
-  if (!row->isNull("party_card_number")) {
-    out->set_party_card_number(row->getString("party_card_number"));
-  }
-  if (!row->isNull("citizen_id")) {
-    out->set_citizen_id(row->getString("citizen_id"));
-  }
-  if (!row->isNull("external_code")) {
-    out->set_external_code(row->getString("external_code"));
-  }
-  if (!row->isNull("cell_id")) {
-    out->set_cell(ResourceName("organizations", row->getInt64("cell_id")));
-  }
-  if (!row->isNull("status")) {
-    out->set_status(static_cast<v1::MemberStatus>(row->getInt("status")));
-  }
-  out->set_etag(MakeEtag(row->getInt64("version")));
-  *out->mutable_create_time() = SqlToTimestamp(row->getString("create_time"));
-  *out->mutable_update_time() = SqlToTimestamp(row->getString("update_time"));
+  ReadMember(*row, out);
   return absl::OkStatus();
 }
+
+void LoadMembers(DbConnection& db, const std::vector<int64_t>& ids,
+                 absl::CivilDay today,
+                 google::protobuf::RepeatedPtrField<v1::Member>* out) {
+  if (ids.empty()) return;
+  sql::PreparedStatement& query = db.Prepare(
+      "SELECT " CHIBO_MEMBER_COLUMNS
+      "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
+      "JOIN members m ON m.id = w.wanted ORDER BY m.id");
+  const std::string day = FormatDate(today);
+  for (int i = 1; i <= 4; ++i) query.setString(i, day);  // the columns' days
+  query.setString(5, JsonIdArray(ids));
+  std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+  while (row->next()) ReadMember(*row, out->Add());
+}
+
+#undef CHIBO_MEMBER_COLUMNS
 
 }  // namespace chibo::registry

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
@@ -61,6 +62,12 @@ absl::Status ReadAncestry(DbConnection& db, int64_t id,
 // Loads member `id` with the cell and status it has on `today`.
 absl::Status LoadMember(DbConnection& db, int64_t id, absl::CivilDay today,
                         v1::Member* out);
+
+// LoadMember for many ids in one statement, appended to `out` by id;
+// ids that do not exist are left out.
+void LoadMembers(DbConnection& db, const std::vector<int64_t>& ids,
+                 absl::CivilDay today,
+                 google::protobuf::RepeatedPtrField<v1::Member>* out);
 
 }  // namespace chibo::registry
 

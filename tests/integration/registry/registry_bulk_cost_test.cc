@@ -1,7 +1,8 @@
 // What a BulkUpsertMembers call costs in statements (the session's
 // Com_stmt_execute counter over the store's one connection): a bounded
 // number per call, growing with rows / 128 and never with a statement per
-// row. Printed as "bulk-cost: ..." for the record.
+// row. Printed as "bulk-cost: ..." for the record. A ListMembers page is
+// checked the same way.
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
@@ -14,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/dates.h"
 #include "common/log.h"
 #include "common/testing/test_db.h"
 #include "gtest/gtest.h"
@@ -138,6 +140,35 @@ TEST_F(BulkCostTest, StatementsPerCallDoNotGrowWithEveryRow) {
   EXPECT_LE(create_1000, 80);
   EXPECT_LE(same_1000, 30);
   EXPECT_LE(move_1000, 100);
+
+  // A page of ListMembers is one statement for the ids and one for the
+  // members, whatever the page size (it was one more per member).
+  for (int limit : {10, 500}) {
+    MemberFilter filter;
+    filter.cell_id = 0;
+    filter.today = TodayInVietnam();
+    filter.limit = limit;
+    v1::ListMembersResponse page;
+    bool more = false;
+    const int64_t before = Executed();
+    ASSERT_TRUE(
+        store_->ListMembers(testing::TestCall(), filter, &page, &more).ok());
+    EXPECT_EQ(page.members_size(), limit);
+    EXPECT_TRUE(more);
+    EXPECT_EQ(Executed() - before - 1, 2) << "page size " << limit;
+    ASSERT_GT(page.members_size(), 0);
+    EXPECT_FALSE(page.members(0).cell().empty());
+    EXPECT_EQ(page.members(0).status(), v1::MEMBER_STATUS_FULL);
+    // The same member as GetMember answers it.
+    const std::string& last = page.members(limit - 1).name();
+    v1::Member alone;
+    ASSERT_TRUE(store_
+                    ->GetMember(testing::TestCall(),
+                                std::stoll(last.substr(last.find('/') + 1)),
+                                &alone)
+                    .ok());
+    EXPECT_EQ(alone.DebugString(), page.members(limit - 1).DebugString());
+  }
 }
 
 }  // namespace
