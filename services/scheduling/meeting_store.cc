@@ -416,9 +416,9 @@ absl::Status SchedulingStore::RecordMeeting(
             "start_time, end_time, chair_member_id, secretary_member_id, "
             "guests, agenda, conclusions, resolution, rule_id, rule_version, "
             "min_minutes, recorded_by, create_time, version, "
-            "attendance_digest, attendance_digest_version) VALUES (?, ?, ?, "
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), 1, ?, "
-            "1)");
+            "attendance_digest, attendance_digest_version, documents_late) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "UTC_TIMESTAMP(6), 1, ?, 1, ?)");
         insert.setInt64(1, record.cell_id);
         if (record.nominal_day) {
           insert.setString(2, FormatDate(*record.nominal_day));
@@ -451,6 +451,18 @@ absl::Status SchedulingStore::RecordMeeting(
                                  : call.caller.on_behalf_of);
         // The digest of the marks inserted below, at the row's version 1.
         insert.setString(17, AttendanceDigestOf(record.attendance));
+        // Documents and start time never change after this: the count of
+        // late documents is fixed now (migration 0009).
+        int documents_late = 0;
+        for (const v1::DocumentReference& d : r.documents()) {
+          absl::CivilMinute available;
+          if (!d.available_time().empty()) {
+            available =
+                *ParseLocalDateTime(d.available_time(), "available_time");
+          }
+          if (!InTime(available, record.start)) ++documents_late;
+        }
+        insert.setInt(18, documents_late);
         insert.executeUpdate();
         const int64_t id = LastInsertId(db);
 
@@ -557,26 +569,30 @@ absl::StatusOr<std::vector<StoredRecord>> SchedulingStore::LoadRecords(
 namespace {
 
 // The records of many cells in a period (ids as one JSON array parameter),
-// with or without their marks' digest: a schedule page is not even sent
-// the digests.
-#define CHIBO_RECORDS_OF(digest)                                       \
+// with or without what a report needs beyond the schedule (their marks'
+// digest, their late documents): a schedule page is sent neither.
+#define CHIBO_RECORDS_OF(report_columns)                               \
   "SELECT m.id, m.cell_id, TO_DAYS(m.nominal_day), m.kind, m.form, "   \
   "(TO_DAYS(m.start_time) * 1440 + HOUR(m.start_time) * 60 + "         \
   "MINUTE(m.start_time)), "                                            \
   "(TO_DAYS(m.end_time) * 1440 + HOUR(m.end_time) * 60 + "             \
   "MINUTE(m.end_time)), m.rule_id, m.rule_version, "                   \
-  "m.min_minutes, (SELECT COUNT(*) FROM meeting_documents d WHERE "    \
-  "d.meeting_id = m.id AND (d.available_time IS NULL OR "              \
-  "d.available_time > m.start_time - INTERVAL 1 DAY)) AS "             \
-  "documents_late, " digest                                            \
+  "m.min_minutes, " report_columns                                     \
   " FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w " \
   "JOIN meetings m ON m.cell_id = w.wanted "                           \
   "WHERE m.start_time >= ? AND m.start_time < ? "                      \
   "ORDER BY m.cell_id, m.start_time, m.id"
+// COALESCE evaluates the subquery only for a row without the count (one
+// written by an older binary).
 constexpr char kRecordsWithDigest[] = CHIBO_RECORDS_OF(
+    "COALESCE(m.documents_late, (SELECT COUNT(*) FROM meeting_documents d "
+    "WHERE d.meeting_id = m.id AND (d.available_time IS NULL OR "
+    "d.available_time > m.start_time - INTERVAL 1 DAY))) AS "
+    "documents_late, "
     "IF(m.attendance_digest_version = m.version, m.attendance_digest, "
     "NULL) AS digest");
-constexpr char kRecordsWithoutDigest[] = CHIBO_RECORDS_OF("NULL AS digest");
+constexpr char kRecordsWithoutDigest[] =
+    CHIBO_RECORDS_OF("0 AS documents_late, NULL AS digest");
 #undef CHIBO_RECORDS_OF
 
 }  // namespace

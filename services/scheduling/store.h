@@ -157,7 +157,8 @@ class SchedulingStore {
                                                         absl::CivilDay to);
   // The same for many cells, with their attendance, in two statements, by
   // cell (cells without any are absent). Without `with_marks`, one
-  // statement and no attendance (a schedule shows no marks).
+  // statement and no attendance nor late documents (a schedule shows
+  // neither; documents_late is 0).
   absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>> LoadRecordsOf(
       const CallContext& call, const std::vector<int64_t>& cell_ids,
       absl::CivilDay from, absl::CivilDay to, bool with_marks = true);

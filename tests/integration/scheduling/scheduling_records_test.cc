@@ -1,6 +1,8 @@
 // Meeting records with attendance, tasks and topics; compliance, plans,
 // the calendar export and a registry outage.
 
+#include <cppconn/prepared_statement.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -8,7 +10,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "common/dates.h"
+#include "common/mysql_pool.h"
 #include "services/scheduling/schedule_rules.h"
 #include "tests/integration/scheduling/scheduling_fixture.h"
 
@@ -138,6 +143,61 @@ TEST_F(RecordsTest, AttendanceReasonsSurviveTheWriteExactly) {
   EXPECT_EQ(read.attendance(0).reason(), "\\\"'%_;");
   EXPECT_EQ(read.attendance(1).reason(),
             correct.record().attendance(1).reason());
+}
+
+// A record's late documents are counted when it is written (its documents
+// and start time never change); a row without the count (written by an
+// older binary) is counted from meeting_documents, with the same result.
+TEST_F(RecordsTest, LateDocumentsAreCountedOnceAndTheSameEitherWay) {
+  v1::MeetingRecord record = RecordFor(4, 120);
+  const std::string day = record.start_time().substr(0, 10);  // 14:00
+  absl::CivilDay held;
+  ASSERT_TRUE(absl::ParseCivilTime(day, &held));
+  const std::string day_before = FormatDate(held - 1);
+  auto add = [&record](const std::string& available) {
+    v1::DocumentReference* d = record.add_documents();
+    d->set_title("Tài liệu");
+    d->set_available_time(available);
+  };
+  add(day_before + "T14:00");  // exactly a day before: in time
+  add(day_before + "T14:01");  // a minute less: late
+  add(day + "T08:00");         // the same morning: late
+  add("");                     // never said: late
+  v1::MeetingRecord written;
+  ASSERT_TRUE(Record(record, &written).ok());
+  ASSERT_EQ(written.documents_size(), 4);
+  EXPECT_TRUE(written.documents(0).available_in_time());
+  EXPECT_FALSE(written.documents(1).available_in_time());
+  const std::string id = written.name().substr(written.name().find('/') + 1);
+  auto stored =
+      db().QueryInt("SELECT documents_late FROM meetings WHERE id = ?", {id});
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(*stored, 3);
+
+  auto late = [&]() {
+    v1::GetComplianceReportRequest request;
+    request.set_organization(tree_.cell);
+    request.set_start_date(Day(y_, 4, 1));
+    request.set_end_date(Day(y_, 4, 30));
+    v1::ComplianceReport report;
+    grpc::Status status =
+        stub().GetComplianceReport(Context().get(), request, &report);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return report.cells_size() == 1 ? report.cells(0).documents_late() : -1;
+  };
+  EXPECT_EQ(late(), 3);
+  ASSERT_TRUE(WithConnection(db().pool(), absl::Now() + absl::Seconds(30),
+                             "forgetting the count", TxMode::kWrite,
+                             [&](DbConnection& c) {
+                               sql::PreparedStatement& forget = c.Prepare(
+                                   "UPDATE meetings SET documents_late = NULL "
+                                   "WHERE id = ?");
+                               forget.setInt64(1, std::stoll(id));
+                               forget.executeUpdate();
+                               return absl::OkStatus();
+                             })
+                  .ok());
+  EXPECT_EQ(late(), 3);
 }
 
 TEST_F(RecordsTest, BadRecordsAreRefusedNamingTheProblem) {
