@@ -11,6 +11,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/dates.h"
 #include "common/etag.h"
 #include "common/idempotency.h"
@@ -132,11 +134,71 @@ std::vector<AttendanceEntry> ToRuleAttendance(
 // more statement, and RecordMeeting ran six for parts a plain record does
 // not have.
 struct RecordParts {
+  bool attendance = true;  // false: the caller filled it in
   bool documents = true;
   bool vote = true;  // the vote and the members' vote facts
   bool tasks = true;
   bool topics = true;
 };
+
+// Everything of record `id` beyond its row (read into `out` already, the
+// meeting starting at `start`): the parts asked for, its attendance unless
+// `out` holds it, and the attendance rate.
+absl::Status LoadRecordParts(DbConnection& db, int64_t id,
+                             absl::CivilMinute start, const RecordParts& parts,
+                             v1::MeetingRecord* out) {
+  std::unique_ptr<sql::ResultSet> doc;
+  if (parts.documents) {
+    sql::PreparedStatement& docs = db.Prepare(
+        "SELECT number, issue_date, issuing_body, title, link, "
+        "available_time FROM meeting_documents WHERE meeting_id = ? "
+        "ORDER BY position");
+    docs.setInt64(1, id);
+    doc.reset(docs.executeQuery());
+  }
+  while (doc != nullptr && doc->next()) {
+    v1::DocumentReference* d = out->add_documents();
+    d->set_number(doc->getString("number"));
+    if (!doc->isNull("issue_date")) d->set_issue_date(doc->getString(2));
+    d->set_issuing_body(doc->getString("issuing_body"));
+    d->set_title(doc->getString("title"));
+    d->set_link(doc->getString("link"));
+    if (!doc->isNull("available_time")) {
+      const absl::CivilMinute available =
+          MinuteIn(doc->getString("available_time"));
+      d->set_available_time(FormatLocalDateTime(available));
+      d->set_available_in_time(InTime(available, start));
+    }
+  }
+  if (parts.attendance) {
+    std::vector<v1::Attendance> attendance;
+    LoadAttendance(db, id, &attendance);
+    for (auto& a : attendance) *out->add_attendance() = std::move(a);
+  }
+  if (parts.vote) LoadVote(db, id, out);
+  out->set_attendance_rate(AttendanceRate(
+      ToRuleAttendance({out->attendance().begin(), out->attendance().end()})));
+
+  if (parts.tasks) {
+    sql::PreparedStatement& tasks = db.Prepare(
+        "SELECT id, meeting_id, cell_id, title, assignee, due_day, status, "
+        "version FROM tasks WHERE meeting_id = ? ORDER BY id");
+    tasks.setInt64(1, id);
+    std::unique_ptr<sql::ResultSet> task(tasks.executeQuery());
+    while (task->next()) ReadTask(*task, out->add_tasks());
+  }
+  if (parts.topics) {
+    sql::PreparedStatement& topics = db.Prepare(
+        "SELECT topic_id FROM meeting_topics WHERE meeting_id = ? "
+        "ORDER BY topic_id");
+    topics.setInt64(1, id);
+    std::unique_ptr<sql::ResultSet> topic(topics.executeQuery());
+    while (topic->next()) {
+      out->add_topics(ResourceName("topics", topic->getInt64(1)));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out,
                         const RecordParts& parts = {}) {
@@ -190,55 +252,55 @@ absl::Status LoadRecord(DbConnection& db, int64_t id, v1::MeetingRecord* out,
   out->set_length_minutes(length);
   out->set_meets_minimum_length(length >= min_minutes);
 
-  std::unique_ptr<sql::ResultSet> doc;
-  if (parts.documents) {
-    sql::PreparedStatement& docs = db.Prepare(
-        "SELECT number, issue_date, issuing_body, title, link, "
-        "available_time FROM meeting_documents WHERE meeting_id = ? "
-        "ORDER BY position");
-    docs.setInt64(1, id);
-    doc.reset(docs.executeQuery());
-  }
-  while (doc != nullptr && doc->next()) {
-    v1::DocumentReference* d = out->add_documents();
-    d->set_number(doc->getString("number"));
-    if (!doc->isNull("issue_date")) d->set_issue_date(doc->getString(2));
-    d->set_issuing_body(doc->getString("issuing_body"));
-    d->set_title(doc->getString("title"));
-    d->set_link(doc->getString("link"));
-    if (!doc->isNull("available_time")) {
-      const absl::CivilMinute available =
-          MinuteIn(doc->getString("available_time"));
-      d->set_available_time(FormatLocalDateTime(available));
-      d->set_available_in_time(InTime(available, start));
-    }
-  }
-  std::vector<v1::Attendance> attendance;
-  LoadAttendance(db, id, &attendance);
-  for (auto& a : attendance) *out->add_attendance() = std::move(a);
-  if (parts.vote) LoadVote(db, id, out);
-  out->set_attendance_rate(AttendanceRate(
-      ToRuleAttendance({out->attendance().begin(), out->attendance().end()})));
+  return LoadRecordParts(db, id, start, parts, out);
+}
 
-  if (parts.tasks) {
-    sql::PreparedStatement& tasks = db.Prepare(
-        "SELECT id, meeting_id, cell_id, title, assignee, due_day, status, "
-        "version FROM tasks WHERE meeting_id = ? ORDER BY id");
-    tasks.setInt64(1, id);
-    std::unique_ptr<sql::ResultSet> task(tasks.executeQuery());
-    while (task->next()) ReadTask(*task, out->add_tasks());
+// What LoadRecord reads of a record's row and its marks, for a record
+// just inserted from `r` and `record` as row `id` (version 1).
+void RecordAsWritten(const v1::MeetingRecord& r, const NewRecord& record,
+                     int64_t id, const std::string& recorded_by,
+                     const std::string& create_time, v1::MeetingRecord* out) {
+  out->Clear();
+  out->set_name(ResourceName("meetings", id));
+  out->set_cell(ResourceName("organizations", record.cell_id));
+  if (record.nominal_day)
+    out->set_nominal_date(FormatDate(*record.nominal_day));
+  out->set_kind(r.kind());
+  out->set_form(r.form());
+  out->set_start_time(FormatLocalDateTime(record.start));
+  out->set_end_time(FormatLocalDateTime(record.end));
+  if (record.chair_id != 0) {
+    out->set_chair(ResourceName("members", record.chair_id));
   }
-  if (parts.topics) {
-    sql::PreparedStatement& topics = db.Prepare(
-        "SELECT topic_id FROM meeting_topics WHERE meeting_id = ? "
-        "ORDER BY topic_id");
-    topics.setInt64(1, id);
-    std::unique_ptr<sql::ResultSet> topic(topics.executeQuery());
-    while (topic->next()) {
-      out->add_topics(ResourceName("topics", topic->getInt64(1)));
-    }
+  if (record.secretary_id != 0) {
+    out->set_secretary(ResourceName("members", record.secretary_id));
   }
-  return absl::OkStatus();
+  *out->mutable_guests() = r.guests();  // one non-empty line each
+  out->set_agenda(r.agenda());
+  out->set_conclusions(r.conclusions());
+  out->set_resolution(r.resolution());
+  if (record.rule_id != 0) {
+    out->set_rule(ResourceName("meetingRules", record.rule_id));
+    out->set_rule_version(record.rule_version);
+  }
+  out->set_recorded_by(recorded_by);
+  *out->mutable_create_time() = SqlToTimestamp(create_time);
+  out->set_etag(MakeEtag(1));
+  const int length = static_cast<int>(record.end - record.start);
+  out->set_length_minutes(length);
+  out->set_meets_minimum_length(length >= record.min_minutes);
+  std::vector<const NewAttendance*> by_member;
+  for (const NewAttendance& a : record.attendance) by_member.push_back(&a);
+  std::sort(by_member.begin(), by_member.end(),
+            [](const NewAttendance* a, const NewAttendance* b) {
+              return a->member_id < b->member_id;
+            });
+  for (const NewAttendance* a : by_member) {
+    v1::Attendance* entry = out->add_attendance();
+    entry->set_member(ResourceName("members", a->member_id));
+    entry->set_mark(a->mark);
+    entry->set_reason(a->reason);
+  }
 }
 
 // Makes the writers of one meeting (its record, its postponements) take
@@ -417,8 +479,8 @@ absl::Status SchedulingStore::RecordMeeting(
             "guests, agenda, conclusions, resolution, rule_id, rule_version, "
             "min_minutes, recorded_by, create_time, version, "
             "attendance_digest, attendance_digest_version, documents_late) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "UTC_TIMESTAMP(6), 1, ?, 1, ?)");
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, "
+            "1, ?)");
         insert.setInt64(1, record.cell_id);
         if (record.nominal_day) {
           insert.setString(2, FormatDate(*record.nominal_day));
@@ -446,11 +508,16 @@ absl::Status SchedulingStore::RecordMeeting(
         insert.setInt64(13, record.rule_id);
         insert.setInt(14, record.rule_version);
         insert.setInt(15, record.min_minutes);
-        insert.setString(16, call.caller.on_behalf_of.empty()
-                                 ? call.caller.subject
-                                 : call.caller.on_behalf_of);
+        const std::string& recorded_by = call.caller.on_behalf_of.empty()
+                                             ? call.caller.subject
+                                             : call.caller.on_behalf_of;
+        insert.setString(16, recorded_by);
+        // The clock is ours, so that the answer below needs no read back.
+        const std::string create_time = absl::FormatTime(
+            "%Y-%m-%d %H:%M:%E6S", absl::Now(), absl::UTCTimeZone());
+        insert.setString(17, create_time);
         // The digest of the marks inserted below, at the row's version 1.
-        insert.setString(17, AttendanceDigestOf(record.attendance));
+        insert.setString(18, AttendanceDigestOf(record.attendance));
         // Documents and start time never change after this: the count of
         // late documents is fixed now (migration 0009).
         int documents_late = 0;
@@ -462,7 +529,7 @@ absl::Status SchedulingStore::RecordMeeting(
           }
           if (!InTime(available, record.start)) ++documents_late;
         }
-        insert.setInt(18, documents_late);
+        insert.setInt(19, documents_late);
         insert.executeUpdate();
         const int64_t id = LastInsertId(db);
 
@@ -517,7 +584,12 @@ absl::Status SchedulingStore::RecordMeeting(
           topic.setInt64(3, record.cell_id);
           topic.executeUpdate();
         }
-        RETURN_IF_ERROR(LoadRecord(db, id, out, written));
+        // The answer is what was just written, as LoadRecord would read it
+        // back: the row and the marks from memory, the other parts (if
+        // any were written) from their tables.
+        RecordAsWritten(r, record, id, recorded_by, create_time, out);
+        written.attendance = false;
+        RETURN_IF_ERROR(LoadRecordParts(db, id, record.start, written, out));
         AppendChange(db, call, {out->name(), "recorded", record.cell_id, out});
         return absl::OkStatus();
       });

@@ -145,6 +145,27 @@ TEST_F(RecordsTest, AttendanceReasonsSurviveTheWriteExactly) {
             correct.record().attendance(1).reason());
 }
 
+// The answer to a write is the record as read, also for an extra meeting
+// (no nominal date: the month's rule gives its minimum length).
+TEST_F(RecordsTest, AnExtraMeetingAnswersWhatItReads) {
+  v1::MeetingRecord extra = RecordFor(5, 90);
+  const std::string day = extra.start_time().substr(0, 10);
+  extra.clear_nominal_date();
+  extra.set_start_time(day + "T18:00");
+  extra.set_end_time(day + "T19:30");
+  extra.set_conclusions("Kết luận\ncó hai dòng");
+  v1::MeetingRecord out;
+  grpc::Status status = Record(extra, &out);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(out.nominal_date().empty());
+  EXPECT_EQ(out.rule(), rule_.name());
+  v1::GetMeetingRecordRequest get;
+  get.set_name(out.name());
+  v1::MeetingRecord read;
+  ASSERT_TRUE(stub().GetMeetingRecord(Context().get(), get, &read).ok());
+  EXPECT_EQ(read.DebugString(), out.DebugString());
+}
+
 // A record's late documents are counted when it is written (its documents
 // and start time never change); a row without the count (written by an
 // older binary) is counted from meeting_documents, with the same result.
