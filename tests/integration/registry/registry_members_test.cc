@@ -1,6 +1,10 @@
 // Members, statuses, memberships, positions and cadres through the real
 // server and MariaDB.
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "tests/integration/registry/registry_fixture.h"
 
@@ -165,6 +169,60 @@ TEST_F(RegistryTest, MembersBelongToCellsAndIdentityIsUnique) {
               StatusCode::ABORTED, out.name());
   del.set_etag(updated.etag());
   ASSERT_TRUE(stub().DeleteMember(Context().get(), del, &empty).ok());
+}
+
+// ListMembers by cell, by subtree and over everyone: each its own row set,
+// paged by member id.
+TEST_F(RegistryTest, ListMembersByCellSubtreeAndEveryone) {
+  const v1::Organization a = MakeCell("2020-01-01");
+  const v1::Organization b = MakeCell("2020-01-01");
+  std::vector<std::string> in_a, in_b;
+  for (int i = 0; i < 3; ++i) {
+    in_a.push_back(MakeMember(a.name(), absl::StrCat("Lê Văn A", i),
+                              v1::MEMBER_STATUS_FULL, "2020-01-01")
+                       .name());
+  }
+  for (int i = 0; i < 2; ++i) {
+    in_b.push_back(MakeMember(b.name(), absl::StrCat("Lê Thị B", i),
+                              v1::MEMBER_STATUS_FULL, "2020-01-01")
+                       .name());
+  }
+  // Every page of `request`, one member at a time.
+  auto all_pages = [&](v1::ListMembersRequest request) {
+    std::vector<std::string> names;
+    request.set_page_size(1);
+    do {
+      v1::ListMembersResponse page;
+      grpc::Status status = stub().ListMembers(Context().get(), request, &page);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) break;
+      for (const v1::Member& m : page.members()) names.push_back(m.name());
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    return names;
+  };
+  v1::ListMembersRequest by_cell;
+  by_cell.set_cell(a.name());
+  EXPECT_EQ(all_pages(by_cell), in_a);
+  v1::ListMembersRequest by_subtree;
+  by_subtree.set_ancestor(b.province());
+  EXPECT_EQ(all_pages(by_subtree), in_b);
+  by_subtree.set_ancestor(a.province());
+  by_subtree.set_query("le van a1");
+  EXPECT_EQ(all_pages(by_subtree), std::vector<std::string>{in_a[1]});
+  v1::ListMembersRequest everyone;
+  std::vector<std::string> listed = all_pages(everyone);
+  for (const std::string& name : in_a) {
+    EXPECT_EQ(std::count(listed.begin(), listed.end(), name), 1) << name;
+  }
+  for (const std::string& name : in_b) {
+    EXPECT_EQ(std::count(listed.begin(), listed.end(), name), 1) << name;
+  }
+  EXPECT_TRUE(std::is_sorted(listed.begin(), listed.end(),
+                             [](const std::string& x, const std::string& y) {
+                               return std::stoll(x.substr(8)) <
+                                      std::stoll(y.substr(8));
+                             }));
 }
 
 TEST_F(RegistryTest, PositionsAndCadres) {
