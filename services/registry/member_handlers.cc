@@ -1,3 +1,5 @@
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/paging.h"
@@ -71,11 +73,22 @@ grpc::Status RegistryServiceImpl::ListMembers(
         const PageTokens page(call.method, "members", *request);
         ASSIGN_OR_RETURN(PageCursor cursor, page.Decode(request->page_token()));
         filter.after_id = cursor.after_id;
-        bool more = false;
-        RETURN_IF_ERROR(store_->ListMembers(call, filter, response, &more));
-        if (more) {
-          response->set_next_page_token(page.After(
-              *MemberId(response->members().rbegin()->name(), "name")));
+        if (filter.ByCell() && !cursor.inner.empty()) {
+          std::string cell;
+          if (!absl::WebSafeBase64Unescape(cursor.inner, &cell) ||
+              !absl::SimpleAtoi(cell, &filter.after_cell_id)) {
+            return absl::InvalidArgumentError("page_token: is not valid");
+          }
+        }
+        RegistryStore::MemberPageEnd end;
+        RETURN_IF_ERROR(store_->ListMembers(call, filter, response, &end));
+        if (end.more) {
+          // A subtree goes cell by cell: its token names the cell too.
+          response->set_next_page_token(
+              filter.ByCell()
+                  ? page.After(end.member, absl::WebSafeBase64Escape(
+                                               absl::StrCat(end.cell)))
+                  : page.After(end.member));
         }
         return absl::OkStatus();
       });

@@ -33,7 +33,16 @@ struct MemberFilter {
   std::string exact_query;
   absl::CivilDay today;
   int64_t after_id = 0;
+  // A subtree listing without a query goes cell by cell: the page goes on
+  // after member after_id of this cell.
+  int64_t after_cell_id = 0;
   int limit = 50;
+
+  // Listed cell by cell (then by member id), not by member id alone.
+  bool ByCell() const {
+    return ancestor_id != 0 && cell_id == 0 && folded_query.empty() &&
+           exact_query.empty();
+  }
 };
 
 // The MySQL side of the registry: prepared statements only, rows <-> proto.
@@ -82,8 +91,15 @@ class RegistryStore {
                                  int64_t root_id,
                                  v1::BulkUpsertMembersResponse* out);
   absl::Status GetMember(const CallContext& call, int64_t id, v1::Member* out);
+  // Where a page of ListMembers ended: whether there is more, and after
+  // which member (and, ByCell, in which cell) the next page goes on.
+  struct MemberPageEnd {
+    bool more = false;
+    int64_t cell = 0;
+    int64_t member = 0;
+  };
   absl::Status ListMembers(const CallContext& call, const MemberFilter& filter,
-                           v1::ListMembersResponse* out, bool* more);
+                           v1::ListMembersResponse* out, MemberPageEnd* end);
   absl::Status CreateMember(const CallContext& call,
                             const v1::CreateMemberRequest& request,
                             int64_t cell_id, absl::CivilDay joined,

@@ -134,10 +134,11 @@ void LoadMembers(DbConnection& db, const std::vector<int64_t>& ids,
                  absl::CivilDay today,
                  google::protobuf::RepeatedPtrField<v1::Member>* out) {
   if (ids.empty()) return;
-  sql::PreparedStatement& query = db.Prepare(
-      "SELECT " CHIBO_MEMBER_COLUMNS
-      "FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
-      "JOIN members m ON m.id = w.wanted ORDER BY m.id");
+  sql::PreparedStatement& query =
+      db.Prepare("SELECT " CHIBO_MEMBER_COLUMNS
+                 "FROM JSON_TABLE(?, '$[*]' COLUMNS (n FOR ORDINALITY, "
+                 "wanted BIGINT PATH '$')) AS w "
+                 "JOIN members m ON m.id = w.wanted ORDER BY w.n");
   const std::string day = FormatDate(today);
   for (int i = 1; i <= 4; ++i) query.setString(i, day);  // the columns' days
   query.setString(5, JsonIdArray(ids));

@@ -63,8 +63,8 @@ absl::Status ReadAncestry(DbConnection& db, int64_t id,
 absl::Status LoadMember(DbConnection& db, int64_t id, absl::CivilDay today,
                         v1::Member* out);
 
-// LoadMember for many ids in one statement, appended to `out` by id;
-// ids that do not exist are left out.
+// LoadMember for many ids in one statement, appended to `out` in the
+// order of `ids`; ids that do not exist are left out.
 void LoadMembers(DbConnection& db, const std::vector<int64_t>& ids,
                  absl::CivilDay today,
                  google::protobuf::RepeatedPtrField<v1::Member>* out);

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -149,12 +150,12 @@ TEST_F(BulkCostTest, StatementsPerCallDoNotGrowWithEveryRow) {
     filter.today = TodayInVietnam();
     filter.limit = limit;
     v1::ListMembersResponse page;
-    bool more = false;
+    RegistryStore::MemberPageEnd end;
     const int64_t before = Executed();
     ASSERT_TRUE(
-        store_->ListMembers(testing::TestCall(), filter, &page, &more).ok());
+        store_->ListMembers(testing::TestCall(), filter, &page, &end).ok());
     EXPECT_EQ(page.members_size(), limit);
-    EXPECT_TRUE(more);
+    EXPECT_TRUE(end.more);
     EXPECT_EQ(Executed() - before - 1, 2) << "page size " << limit;
     ASSERT_GT(page.members_size(), 0);
     EXPECT_FALSE(page.members(0).cell().empty());
@@ -169,6 +170,38 @@ TEST_F(BulkCostTest, StatementsPerCallDoNotGrowWithEveryRow) {
                     .ok());
     EXPECT_EQ(alone.DebugString(), page.members(limit - 1).DebugString());
   }
+
+  // A subtree goes cell by cell: every page, first or last, is the same
+  // two statements (the next organisations, their memberships) and one for
+  // the members, and the pages hold every member of the subtree once.
+  MemberFilter subtree;
+  subtree.ancestor_id = std::stoll(built.results(0).organization().substr(
+      built.results(0).organization().find('/') + 1));
+  subtree.today = TodayInVietnam();
+  subtree.limit = 200;
+  std::set<std::string> seen;
+  int pages = 0;
+  int64_t last_cell = 0;
+  do {
+    v1::ListMembersResponse page;
+    RegistryStore::MemberPageEnd end;
+    const int64_t before = Executed();
+    ASSERT_TRUE(
+        store_->ListMembers(testing::TestCall(), subtree, &page, &end).ok());
+    EXPECT_EQ(Executed() - before - 1, 3) << "page " << pages;
+    for (const v1::Member& m : page.members()) {
+      EXPECT_TRUE(seen.insert(m.name()).second) << m.name();
+      const int64_t cell = std::stoll(m.cell().substr(m.cell().find('/') + 1));
+      EXPECT_GE(cell, last_cell);  // cell by cell
+      last_cell = cell;
+    }
+    ++pages;
+    if (!end.more) break;
+    subtree.after_cell_id = end.cell;
+    subtree.after_id = end.member;
+  } while (pages < 100);
+  EXPECT_EQ(seen.size(), 1100u);
+  EXPECT_EQ(pages, 6);
 }
 
 }  // namespace
