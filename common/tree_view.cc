@@ -191,14 +191,10 @@ absl::StatusOr<TreeView::CellWithMembers> TreeView::GetCellWithMembers(
   if (answer->ancestry.path().empty()) {
     // A registry from before ancestry_as_of_date (during a rolling
     // upgrade) answers the members only.
-    ASSIGN_OR_RETURN(out.cell, Get(call, id, field));
+    ASSIGN_OR_RETURN(out.cell, GetCell(call, id, field));
   } else {
+    // The registry answered, so it is a cell (it refuses anything else).
     ASSIGN_OR_RETURN(out.cell, FromAncestry(call, id, field, answer->ancestry));
-  }
-  if (!out.cell.is_cell) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(field, ": ", ResourceName("organizations", id),
-                     " is not a cell (chi bộ)"));
   }
   out.members = std::move(answer->members);
   return out;

@@ -180,10 +180,6 @@ sql::PreparedStatement& MemberIdsPage(DbConnection& db,
 
 #undef CHIBO_MEMBER_QUERY_TAIL
 
-}  // namespace
-
-namespace {
-
 // A ByCell page's ids: the subtree's organisations in id order, kCellBatch
 // at a time from the closure table, and their memberships on the day, so a
 // page costs a few small statements whatever page of the subtree it is
