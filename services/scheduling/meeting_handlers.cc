@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/concurrently.h"
 #include "common/dates.h"
 #include "common/paging.h"
 #include "common/resource_name.h"
@@ -106,55 +107,146 @@ absl::StatusOr<CellData> SchedulingServiceImpl::LoadCell(
   return std::move(loaded.front());
 }
 
-absl::StatusOr<std::vector<CellData>> SchedulingServiceImpl::LoadCells(
-    const CallContext& call, const std::vector<OrgInfo>& cells,
-    absl::CivilDay from, absl::CivilDay to, bool with_marks) {
-  const absl::CivilDay wide_from = from - kMarginDays;
-  const absl::CivilDay wide_to = to + kMarginDays;
-  // Four statements whatever the number of cells (three without marks):
-  // the rules of every organisation on the cells' paths, then the
-  // postponements, the records and their attendance of all the cells at
-  // once.
+absl::StatusOr<std::vector<std::vector<MeetingRule>>>
+SchedulingServiceImpl::LoadRulesOf(const CallContext& call,
+                                   const std::vector<OrgInfo>& cells,
+                                   absl::CivilDay from, absl::CivilDay to) {
+  // One statement for the rules of every organisation on the cells' paths.
   std::set<int64_t> rule_owners;
-  std::vector<int64_t> cell_ids;
-  cell_ids.reserve(cells.size());
   for (const OrgInfo& cell : cells) {
     rule_owners.insert(cell.ancestors.begin(), cell.ancestors.end());
-    cell_ids.push_back(cell.id);
   }
   ASSIGN_OR_RETURN(std::vector<ScopedRule> scoped,
                    store_->LoadRules(call, rule_owners));
-  ASSIGN_OR_RETURN(auto postponements, store_->LoadPostponementsOf(
-                                           call, cell_ids, wide_from, wide_to));
-  ASSIGN_OR_RETURN(
-      auto records,
-      store_->LoadRecordsOf(call, cell_ids, wide_from, wide_to, with_marks));
   // Each cell weighs only the rules on its own path, not every rule of the
   // subtree.
   std::map<int64_t, std::vector<const ScopedRule*>> by_owner;
   for (const ScopedRule& rule : scoped) {
     by_owner[rule.scope.organization_id].push_back(&rule);
   }
-  std::vector<CellData> out;
+  std::vector<std::vector<MeetingRule>> out;
   out.reserve(cells.size());
   for (const OrgInfo& cell : cells) {
-    CellData data;
-    data.cell = cell;
     std::vector<ScopedRule> on_path;
     for (int64_t owner : cell.ancestors) {
       auto it = by_owner.find(owner);
       if (it == by_owner.end()) continue;
       for (const ScopedRule* rule : it->second) on_path.push_back(*rule);
     }
-    data.rules = ApplicableRules(on_path, cell.ancestors, cell.category,
-                                 wide_from, wide_to);
-    if (auto it = postponements.find(cell.id); it != postponements.end()) {
+    out.push_back(ApplicableRules(on_path, cell.ancestors, cell.category,
+                                  from - kMarginDays, to + kMarginDays));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<CellData>> SchedulingServiceImpl::LoadCells(
+    const CallContext& call, const std::vector<OrgInfo>& cells,
+    absl::CivilDay from, absl::CivilDay to) {
+  const absl::CivilDay wide_from = from - kMarginDays;
+  const absl::CivilDay wide_to = to + kMarginDays;
+  // Four statements whatever the number of cells, three of them at once:
+  // the rules, the postponements, and the records (then their attendance,
+  // where a digest is missing) of all the cells.
+  std::vector<int64_t> cell_ids;
+  cell_ids.reserve(cells.size());
+  for (const OrgInfo& cell : cells) cell_ids.push_back(cell.id);
+  std::vector<std::vector<MeetingRule>> rules;
+  std::map<int64_t, PostponementsByDay> postponements;
+  std::map<int64_t, std::vector<StoredRecord>> records;
+  RETURN_IF_ERROR(RunConcurrently({
+      [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(rules, LoadRulesOf(call, cells, from, to));
+        return absl::OkStatus();
+      },
+      [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(
+            postponements,
+            store_->LoadPostponementsOf(call, cell_ids, wide_from, wide_to));
+        return absl::OkStatus();
+      },
+      [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(
+            records, store_->LoadRecordsOf(call, cell_ids, wide_from, wide_to));
+        return absl::OkStatus();
+      },
+  }));
+  std::vector<CellData> out;
+  out.reserve(cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) {
+    CellData& data = out.emplace_back();
+    data.cell = cells[i];
+    data.rules = std::move(rules[i]);
+    if (auto it = postponements.find(cells[i].id); it != postponements.end()) {
       data.postponements = std::move(it->second);
     }
-    if (auto it = records.find(cell.id); it != records.end()) {
+    if (auto it = records.find(cells[i].id); it != records.end()) {
       data.records = std::move(it->second);
     }
-    out.push_back(std::move(data));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<CellSchedule>> SchedulingServiceImpl::LoadSchedules(
+    const CallContext& call, const std::vector<OrgInfo>& cells,
+    absl::CivilDay from, absl::CivilDay to, LoadedHolidays* holidays) {
+  // Four statements whatever the number of cells, in two rounds of two at
+  // once: the holidays and the rules; then, once those have named the
+  // occurrences, their postponements and their records, each record
+  // looked up by its key. A cell's cost does not grow with its years of
+  // records.
+  std::vector<std::vector<MeetingRule>> rules;
+  RETURN_IF_ERROR(RunConcurrently({
+      [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(*holidays, LoadHolidays(call, from, to));
+        return absl::OkStatus();
+      },
+      [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(rules, LoadRulesOf(call, cells, from, to));
+        return absl::OkStatus();
+      },
+  }));
+  std::vector<int64_t> cell_ids;
+  cell_ids.reserve(cells.size());
+  std::vector<CellSchedule> out;
+  out.reserve(cells.size());
+  std::vector<CellOccurrence> keys;
+  absl::CivilDay first_nominal = from, last_nominal = to;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    cell_ids.push_back(cells[i].id);
+    CellSchedule& schedule = out.emplace_back();
+    schedule.data.cell = cells[i];
+    schedule.data.rules = std::move(rules[i]);
+    schedule.occurrences =
+        ExpandSchedule(schedule.data.rules, holidays->calendar, from, to);
+    for (const Occurrence& occurrence : schedule.occurrences) {
+      keys.push_back({cells[i].id, occurrence.nominal_day});
+      first_nominal = std::min(first_nominal, occurrence.nominal_day);
+      last_nominal = std::max(last_nominal, occurrence.nominal_day);
+    }
+  }
+  std::map<int64_t, PostponementsByDay> postponements;
+  std::map<int64_t, std::vector<StoredRecord>> records;
+  RETURN_IF_ERROR(RunConcurrently({
+      [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(postponements,
+                         store_->LoadPostponementsOf(
+                             call, cell_ids, first_nominal, last_nominal));
+        return absl::OkStatus();
+      },
+      [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(records, store_->LoadScheduledRecords(
+                                      call, keys, cell_ids, from, to));
+        return absl::OkStatus();
+      },
+  }));
+  for (CellSchedule& schedule : out) {
+    CellData& data = schedule.data;
+    if (auto it = postponements.find(data.cell.id); it != postponements.end()) {
+      data.postponements = std::move(it->second);
+    }
+    if (auto it = records.find(data.cell.id); it != records.end()) {
+      data.records = std::move(it->second);
+    }
   }
   return out;
 }
@@ -182,15 +274,14 @@ grpc::Status SchedulingServiceImpl::ListMeetings(
             TreeView::CellPage cells,
             directory_->CellsPage(call, org_id, "organization", cursor.after_id,
                                   cursor.inner, limit));
-        ASSIGN_OR_RETURN(LoadedHolidays holidays, LoadHolidays(call, from, to));
         const absl::CivilDay today = TodayInVietnam();
         // A schedule shows records' kind and form, never their marks.
-        ASSIGN_OR_RETURN(std::vector<CellData> loaded,
-                         LoadCells(call, cells.cells, from, to,
-                                   /*with_marks=*/false));
-        for (const CellData& data : loaded) {
-          for (v1::Meeting& meeting :
-               BuildMeetings(data, holidays.calendar, from, to, today)) {
+        LoadedHolidays holidays;
+        ASSIGN_OR_RETURN(std::vector<CellSchedule> loaded,
+                         LoadSchedules(call, cells.cells, from, to, &holidays));
+        for (const CellSchedule& schedule : loaded) {
+          for (v1::Meeting& meeting : BuildMeetings(
+                   schedule.data, schedule.occurrences, from, to, today)) {
             *response->add_meetings() = std::move(meeting);
           }
         }

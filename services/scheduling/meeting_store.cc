@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
@@ -631,49 +632,76 @@ absl::Status SchedulingStore::GetRecord(const CallContext& call, int64_t id,
       [&](DbConnection& db) { return LoadRecord(db, id, out); });
 }
 
-absl::StatusOr<std::vector<StoredRecord>> SchedulingStore::LoadRecords(
-    const CallContext& call, int64_t cell_id, absl::CivilDay from,
-    absl::CivilDay to) {
-  ASSIGN_OR_RETURN(auto by_cell, LoadRecordsOf(call, {cell_id}, from, to));
-  return std::move(by_cell[cell_id]);
-}
-
 namespace {
 
-// The records of many cells in a period (ids as one JSON array parameter),
-// with or without what a report needs beyond the schedule (their marks'
-// digest, their late documents): a schedule page is sent neither.
-#define CHIBO_RECORDS_OF(report_columns)                               \
-  "SELECT m.id, m.cell_id, TO_DAYS(m.nominal_day), m.kind, m.form, "   \
-  "(TO_DAYS(m.start_time) * 1440 + HOUR(m.start_time) * 60 + "         \
-  "MINUTE(m.start_time)), "                                            \
-  "(TO_DAYS(m.end_time) * 1440 + HOUR(m.end_time) * 60 + "             \
-  "MINUTE(m.end_time)), m.rule_id, m.rule_version, "                   \
-  "m.min_minutes, " report_columns                                     \
-  " FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w " \
-  "JOIN meetings m ON m.cell_id = w.wanted "                           \
-  "WHERE m.start_time >= ? AND m.start_time < ? "                      \
-  "ORDER BY m.cell_id, m.start_time, m.id"
-// COALESCE evaluates the subquery only for a row without the count (one
-// written by an older binary).
-constexpr char kRecordsWithDigest[] = CHIBO_RECORDS_OF(
-    "COALESCE(m.documents_late, (SELECT COUNT(*) FROM meeting_documents d "
+// The columns 1-10 of kScheduleColumns into `record`.
+void ReadScheduleColumns(sql::ResultSet& row, StoredRecord* record) {
+  record->id = row.getInt64(1);
+  if (!row.isNull(3)) {
+    record->meeting.nominal_day = FromSqlDays(row.getInt64(3));
+  }
+  record->kind = static_cast<v1::MeetingKind>(row.getInt(4));
+  record->form = static_cast<v1::MeetingForm>(row.getInt(5));
+  record->meeting.kind = KindFromProto(record->kind);
+  record->meeting.start = FromSqlMinutes(row.getInt64(6));
+  record->meeting.end = FromSqlMinutes(row.getInt64(7));
+  record->meeting.day = absl::CivilDay(record->meeting.start);
+  record->rule_id = row.getInt64(8);
+  record->rule_version = row.getInt(9);
+  record->min_minutes = row.getInt(10);
+}
+
+// What a schedule shows of a record, as ReadScheduleColumns reads it.
+#define CHIBO_SCHEDULE_COLUMNS                                 \
+  "m.id, m.cell_id, TO_DAYS(m.nominal_day), m.kind, m.form, "  \
+  "(TO_DAYS(m.start_time) * 1440 + HOUR(m.start_time) * 60 + " \
+  "MINUTE(m.start_time)), "                                    \
+  "(TO_DAYS(m.end_time) * 1440 + HOUR(m.end_time) * 60 + "     \
+  "MINUTE(m.end_time)), m.rule_id, m.rule_version, m.min_minutes"
+
+// The records of many cells held in a period, or held for a meeting whose
+// nominal day is in it (a record may come long after its day), with what
+// a report needs beyond the schedule: their marks' digest and their late
+// documents. The cells are one JSON array parameter; each is one range of
+// meetings_occurrence_schedule, so the OR costs no extra read. COALESCE
+// evaluates the subquery only for a row without the count (one written by
+// an older binary).
+constexpr char kRecordsOf[] =
+    "SELECT " CHIBO_SCHEDULE_COLUMNS
+    ", COALESCE(m.documents_late, (SELECT COUNT(*) FROM meeting_documents d "
     "WHERE d.meeting_id = m.id AND (d.available_time IS NULL OR "
     "d.available_time > m.start_time - INTERVAL 1 DAY))) AS "
     "documents_late, "
     "IF(m.attendance_digest_version = m.version, m.attendance_digest, "
-    "NULL) AS digest");
-constexpr char kRecordsWithoutDigest[] =
-    CHIBO_RECORDS_OF("0 AS documents_late, NULL AS digest");
-#undef CHIBO_RECORDS_OF
+    "NULL) AS digest"
+    " FROM JSON_TABLE(?, '$[*]' COLUMNS (wanted BIGINT PATH '$')) AS w "
+    "JOIN meetings m ON m.cell_id = w.wanted "
+    "WHERE (m.start_time >= ? AND m.start_time < ?) "
+    "OR m.nominal_day BETWEEN ? AND ? "
+    "ORDER BY m.cell_id, m.start_time, m.id";
+
+// A schedule's records, by key: (cell, nominal day) for an occurrence's
+// record, (cell, null) for the cell's extra meetings (no nominal day),
+// which must start in [?, ?). Each key is one dive into
+// meetings_occurrence_schedule (migration 0011), which holds every column
+// read, so a cell costs the same however many years of records it has.
+// Left alone, the optimiser takes the unique meetings_occurrence and reads
+// every row too.
+constexpr char kScheduledRecords[] =
+    "SELECT " CHIBO_SCHEDULE_COLUMNS
+    " FROM JSON_TABLE(?, '$[*]' COLUMNS (cell BIGINT PATH '$[0]', "
+    "day DATE PATH '$[1]')) AS k "
+    "JOIN meetings m FORCE INDEX (meetings_occurrence_schedule) "
+    "ON m.cell_id = k.cell AND m.nominal_day <=> k.day "
+    "WHERE k.day IS NOT NULL OR (m.start_time >= ? AND m.start_time < ?)";
+#undef CHIBO_SCHEDULE_COLUMNS
 
 }  // namespace
 
 absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>>
 SchedulingStore::LoadRecordsOf(const CallContext& call,
                                const std::vector<int64_t>& cell_ids,
-                               absl::CivilDay from, absl::CivilDay to,
-                               bool with_marks) {
+                               absl::CivilDay from, absl::CivilDay to) {
   std::map<int64_t, std::vector<StoredRecord>> out;
   if (cell_ids.empty()) return out;
   RETURN_IF_ERROR(WithConnection(
@@ -684,11 +712,12 @@ SchedulingStore::LoadRecordsOf(const CallContext& call,
         // digest is missing or older than its row (written by a binary that
         // did not keep it) has its attendance rows read in one more
         // statement.
-        sql::PreparedStatement& query =
-            db.Prepare(with_marks ? kRecordsWithDigest : kRecordsWithoutDigest);
+        sql::PreparedStatement& query = db.Prepare(kRecordsOf);
         query.setString(1, JsonIdArray(cell_ids));
         query.setString(2, FormatDate(from));
         query.setString(3, FormatDate(to + 1));
+        query.setString(4, FormatDate(from));
+        query.setString(5, FormatDate(to));
         std::vector<int64_t> stale;
         {
           std::unique_ptr<sql::ResultSet> row(query.executeQuery());
@@ -701,21 +730,8 @@ SchedulingStore::LoadRecordsOf(const CallContext& call,
               cell_records = &out[cell_id];
             }
             StoredRecord& record = cell_records->emplace_back();
-            record.id = row->getInt64(1);
-            if (!row->isNull(3)) {
-              record.meeting.nominal_day = FromSqlDays(row->getInt64(3));
-            }
-            record.kind = static_cast<v1::MeetingKind>(row->getInt(4));
-            record.form = static_cast<v1::MeetingForm>(row->getInt(5));
-            record.meeting.kind = KindFromProto(record.kind);
-            record.meeting.start = FromSqlMinutes(row->getInt64(6));
-            record.meeting.end = FromSqlMinutes(row->getInt64(7));
-            record.meeting.day = absl::CivilDay(record.meeting.start);
-            record.rule_id = row->getInt64(8);
-            record.rule_version = row->getInt(9);
-            record.min_minutes = row->getInt(10);
+            ReadScheduleColumns(*row, &record);
             record.documents_late = row->getInt(11);
-            if (!with_marks) continue;  // a schedule needs no marks
             if (row->isNull(12) ||
                 !ParseAttendanceDigest(row->getString(12).asStdString(),
                                        &record.meeting.attendance)) {
@@ -758,6 +774,50 @@ SchedulingStore::LoadRecordsOf(const CallContext& call,
         }
         return absl::OkStatus();
       }));
+  return out;
+}
+
+absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>>
+SchedulingStore::LoadScheduledRecords(
+    const CallContext& call, const std::vector<CellOccurrence>& occurrences,
+    const std::vector<int64_t>& cell_ids, absl::CivilDay from,
+    absl::CivilDay to) {
+  std::map<int64_t, std::vector<StoredRecord>> out;
+  if (cell_ids.empty()) return out;
+  std::string keys = "[";
+  keys.reserve((occurrences.size() + cell_ids.size()) * 24 + 2);
+  for (const CellOccurrence& occurrence : occurrences) {
+    if (keys.size() > 1) keys += ',';
+    absl::StrAppend(&keys, "[", occurrence.cell_id, ",\"",
+                    FormatDate(occurrence.nominal_day), "\"]");
+  }
+  for (int64_t cell_id : cell_ids) {
+    if (keys.size() > 1) keys += ',';
+    absl::StrAppend(&keys, "[", cell_id, ",null]");
+  }
+  keys += ']';
+  RETURN_IF_ERROR(WithConnection(
+      *pool_, call.deadline, "loading meeting records", TxMode::kRead,
+      [&](DbConnection& db) -> absl::Status {
+        sql::PreparedStatement& query = db.Prepare(kScheduledRecords);
+        query.setString(1, keys);
+        query.setString(2, FormatDate(from));
+        query.setString(3, FormatDate(to + 1));
+        std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+        while (row->next()) {
+          StoredRecord& record = out[row->getInt64(2)].emplace_back();
+          ReadScheduleColumns(*row, &record);
+        }
+        return absl::OkStatus();
+      }));
+  // The order LoadRecordsOf gives, which the schedule's ties keep.
+  for (auto& [cell, records] : out) {
+    std::sort(records.begin(), records.end(),
+              [](const StoredRecord& a, const StoredRecord& b) {
+                return std::tie(a.meeting.start, a.id) <
+                       std::tie(b.meeting.start, b.id);
+              });
+  }
   return out;
 }
 

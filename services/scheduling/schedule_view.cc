@@ -62,12 +62,18 @@ std::vector<v1::Meeting> BuildMeetings(const CellData& data,
                                        const WorkingCalendar& calendar,
                                        absl::CivilDay from, absl::CivilDay to,
                                        absl::CivilDay today) {
+  return BuildMeetings(data, ExpandSchedule(data.rules, calendar, from, to),
+                       from, to, today);
+}
+
+std::vector<v1::Meeting> BuildMeetings(
+    const CellData& data, const std::vector<Occurrence>& occurrences,
+    absl::CivilDay from, absl::CivilDay to, absl::CivilDay today) {
   const std::string cell = ResourceName("organizations", data.cell.id);
   const std::vector<HeldMeeting> held =
       Held(All(data.records), /*with_marks=*/false);
   std::vector<v1::Meeting> meetings;
-  for (const Occurrence& occurrence :
-       ExpandSchedule(data.rules, calendar, from, to)) {
+  for (const Occurrence& occurrence : occurrences) {
     v1::Meeting meeting;
     meeting.set_cell(cell);
     meeting.set_nominal_date(FormatDate(occurrence.nominal_day));

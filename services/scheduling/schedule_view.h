@@ -26,12 +26,23 @@ struct CellData {
   std::vector<StoredRecord> records;
 };
 
+// One cell's schedule over a period: its occurrences (ExpandSchedule)
+// with what they need of the cell's data.
+struct CellSchedule {
+  CellData data;
+  std::vector<Occurrence> occurrences;
+};
+
 // Meetings whose rule day (after the shift) lies in [from, to], each with
 // its postponements, record and state on `today`.
 std::vector<v1::Meeting> BuildMeetings(const CellData& data,
                                        const WorkingCalendar& calendar,
                                        absl::CivilDay from, absl::CivilDay to,
                                        absl::CivilDay today);
+// The same from the occurrences already expanded over [from, to].
+std::vector<v1::Meeting> BuildMeetings(
+    const CellData& data, const std::vector<Occurrence>& occurrences,
+    absl::CivilDay from, absl::CivilDay to, absl::CivilDay today);
 
 // The occurrence with this nominal day, if the cell's rules yield one.
 std::optional<Occurrence> FindOccurrence(const std::vector<MeetingRule>& rules,

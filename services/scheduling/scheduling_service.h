@@ -87,11 +87,22 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
                                     const OrgInfo& cell, absl::CivilDay from,
                                     absl::CivilDay to);
   // LoadCell for many cells in a fixed number of statements, in the order
-  // of `cells`. Without `with_marks` the records carry no attendance (a
-  // schedule needs none; compliance does).
+  // of `cells`.
   absl::StatusOr<std::vector<CellData>> LoadCells(
       const CallContext& call, const std::vector<OrgInfo>& cells,
-      absl::CivilDay from, absl::CivilDay to, bool with_marks = true);
+      absl::CivilDay from, absl::CivilDay to);
+  // What the schedules of `cells` over [from, to] show, in the order of
+  // `cells`: their occurrences, and only the records and postponements of
+  // those (plus extra meetings held in the period), without marks; with
+  // the holidays of those years into `holidays`.
+  absl::StatusOr<std::vector<CellSchedule>> LoadSchedules(
+      const CallContext& call, const std::vector<OrgInfo>& cells,
+      absl::CivilDay from, absl::CivilDay to, LoadedHolidays* holidays);
+  // The applicable rules of each of `cells` around [from, to], in one
+  // statement.
+  absl::StatusOr<std::vector<std::vector<MeetingRule>>> LoadRulesOf(
+      const CallContext& call, const std::vector<OrgInfo>& cells,
+      absl::CivilDay from, absl::CivilDay to);
   // Only the rules of LoadCell: what a write that needs no records or
   // postponements (RecordMeeting) reads.
   absl::StatusOr<std::vector<MeetingRule>> LoadCellRules(

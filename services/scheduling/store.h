@@ -49,6 +49,12 @@ struct StoredRecord {
   v1::MeetingForm form = v1::MEETING_FORM_UNSPECIFIED;
 };
 
+// One meeting of a cell's schedule, by its key.
+struct CellOccurrence {
+  int64_t cell_id = 0;
+  absl::CivilDay nominal_day;
+};
+
 // A cell's postponements by the nominal day of their meeting.
 using PostponementsByDay =
     std::map<absl::CivilDay, std::vector<StoredPostponement>>;
@@ -150,18 +156,21 @@ class SchedulingStore {
                             int64_t id, const NewRecord& record,
                             const std::set<std::string>& paths,
                             v1::MeetingRecord* out);
-  // Records of `cell_id` held (started) within [from, to].
-  absl::StatusOr<std::vector<StoredRecord>> LoadRecords(const CallContext& call,
-                                                        int64_t cell_id,
-                                                        absl::CivilDay from,
-                                                        absl::CivilDay to);
-  // The same for many cells, with their attendance, in two statements, by
-  // cell (cells without any are absent). Without `with_marks`, one
-  // statement and no attendance nor late documents (a schedule shows
-  // neither; documents_late is 0).
+  // The records of many cells held (started) within [from, to], or held
+  // for a meeting whose nominal day is within it, with their attendance, in
+  // two statements, by cell (cells without any are absent).
   absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>> LoadRecordsOf(
       const CallContext& call, const std::vector<int64_t>& cell_ids,
-      absl::CivilDay from, absl::CivilDay to, bool with_marks = true);
+      absl::CivilDay from, absl::CivilDay to);
+  // What a schedule shows of records, in one statement, by cell, each
+  // cell's by start: the record of each of `occurrences`, if held, and the
+  // extra meetings (no nominal day) of `cell_ids` held within [from, to].
+  // Without attendance nor late documents (documents_late is 0).
+  absl::StatusOr<std::map<int64_t, std::vector<StoredRecord>>>
+  LoadScheduledRecords(const CallContext& call,
+                       const std::vector<CellOccurrence>& occurrences,
+                       const std::vector<int64_t>& cell_ids,
+                       absl::CivilDay from, absl::CivilDay to);
 
   // Tasks.
   absl::Status ListTasks(const CallContext& call, int64_t cell_id,

@@ -166,6 +166,37 @@ TEST_F(RecordsTest, AnExtraMeetingAnswersWhatItReads) {
   EXPECT_EQ(read.DebugString(), out.DebugString());
 }
 
+// A record counts for its meeting however long after the nominal day it
+// was held: the schedule finds it by its key, the report by its nominal
+// day, and neither shows it again as an extra meeting where it was held.
+// (Both used to look only 70 days either side of the period.)
+TEST_F(RecordsTest, ARecordHeldMonthsAfterItsDayStillCountsForIt) {
+  v1::MeetingRecord late = RecordFor(1, 100);
+  late.set_start_time(Day(y_, 6, 20) + "T14:00");
+  late.set_end_time(Day(y_, 6, 20) + "T15:40");
+  v1::MeetingRecord out;
+  grpc::Status status = Record(late, &out);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const v1::Meeting january = MeetingOf(1);
+  EXPECT_EQ(january.state(), v1::MEETING_STATE_HELD);
+  EXPECT_EQ(january.record(), out.name());
+  for (const v1::Meeting& meeting :
+       Meetings(tree_.cell, Day(y_, 6, 1), Day(y_, 6, 30))) {
+    EXPECT_NE(meeting.record(), out.name()) << meeting.DebugString();
+  }
+  v1::GetComplianceReportRequest request;
+  request.set_organization(tree_.cell);
+  request.set_start_date(Day(y_, 1, 1));
+  request.set_end_date(Day(y_, 1, 31));
+  v1::ComplianceReport report;
+  status = stub().GetComplianceReport(Context().get(), request, &report);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(report.cells_size(), 1);
+  EXPECT_EQ(report.cells(0).meetings_held(), 1);
+  EXPECT_EQ(report.cells(0).meetings_missed(), 0);
+  EXPECT_EQ(report.cells(0).months_with_regular_meeting(), 1);
+}
+
 // A record's late documents are counted when it is written (its documents
 // and start time never change); a row without the count (written by an
 // older binary) is counted from meeting_documents, with the same result.

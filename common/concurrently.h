@@ -1,0 +1,27 @@
+#ifndef CHIBO_COMMON_CONCURRENTLY_H_
+#define CHIBO_COMMON_CONCURRENTLY_H_
+
+// Independent reads of one request, at once.
+
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace chibo {
+
+// Runs every task at the same time: the first on the caller's thread, each
+// other on a thread of its own, and waits for all of them. Returns the
+// first error in the tasks' order, or OK.
+//
+// For a request's reads that do not depend on each other (each on its own
+// pooled connection): its latency is then the slowest read's round trip
+// instead of their sum. Each task takes at most one connection at a time,
+// so tasks waiting for the pool cannot deadlock each other. If no thread
+// can be started the tasks run one after another.
+absl::Status RunConcurrently(
+    const std::vector<std::function<absl::Status()>>& tasks);
+
+}  // namespace chibo
+
+#endif  // CHIBO_COMMON_CONCURRENTLY_H_
