@@ -634,7 +634,7 @@ absl::Status SchedulingStore::GetRecord(const CallContext& call, int64_t id,
 
 namespace {
 
-// The columns 1-10 of kScheduleColumns into `record`.
+// The columns of CHIBO_SCHEDULE_COLUMNS (1-10) into `record`.
 void ReadScheduleColumns(sql::ResultSet& row, StoredRecord* record) {
   record->id = row.getInt64(1);
   if (!row.isNull(3)) {
@@ -662,10 +662,11 @@ void ReadScheduleColumns(sql::ResultSet& row, StoredRecord* record) {
 // The records of many cells held in a period, or held for a meeting whose
 // nominal day is in it (a record may come long after its day), with what
 // a report needs beyond the schedule: their marks' digest and their late
-// documents. The cells are one JSON array parameter; each is one range of
-// meetings_occurrence_schedule, so the OR costs no extra read. COALESCE
-// evaluates the subquery only for a row without the count (one written by
-// an older binary).
+// documents. The cells are one JSON array parameter; each cell's rows are
+// one index range by cell_id, read whole either way (a join on the JSON
+// list cannot range on a second column), so the OR costs no extra read.
+// COALESCE evaluates the subquery only for a row without the count (one
+// written by an older binary).
 constexpr char kRecordsOf[] =
     "SELECT " CHIBO_SCHEDULE_COLUMNS
     ", COALESCE(m.documents_late, (SELECT COUNT(*) FROM meeting_documents d "
