@@ -51,10 +51,15 @@ constexpr const char* kFindMembers[] = CHIBO_SQL_EACH_SIZE(CHIBO_FIND_MEMBERS);
 #undef CHIBO_FIND_MEMBERS
 
 // The ids of members just inserted, by their keys (no history columns:
-// they have none yet).
-#define CHIBO_FIND_IDS(X)                                     \
-  "SELECT id, party_card_number, external_code FROM members " \
-  "WHERE party_card_number IN (" X("?") ") OR external_code IN (" X("?") ")"
+// they have none yet): the party card where a row has one, else the
+// external code. Each half reads only its unique index (which holds the
+// id); one statement with OR made MariaDB merge both indexes and fetch
+// every row, a fifth of an import's database time.
+#define CHIBO_FIND_IDS(X) \
+  "SELECT id, party_card_number, NULL FROM members "                       \
+  "WHERE party_card_number IN (" X("?") ") "                               \
+  "UNION ALL SELECT id, NULL, external_code FROM members "                 \
+  "WHERE external_code IN (" X("?") ")"
 constexpr const char* kFindIds[] = CHIBO_SQL_EACH_SIZE(CHIBO_FIND_IDS);
 #undef CHIBO_FIND_IDS
 
@@ -562,8 +567,10 @@ class Import {
       sql::PreparedStatement& query = db_.Prepare(kFindIds[batch.size_index]);
       for (int k = 0; k < batch.count; ++k) {
         const v1::MemberRow& row = rows_[creates[batch.begin + k]];
+        const bool by_card = !row.party_card_number().empty();
         BindOptional(query, 1 + k, row.party_card_number());
-        BindOptional(query, 1 + batch.count + k, row.external_code());
+        BindOptional(query, 1 + batch.count + k,
+                     by_card ? std::string() : row.external_code());
       }
       std::unique_ptr<sql::ResultSet> found(query.executeQuery());
       while (found->next()) {
