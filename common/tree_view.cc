@@ -3,6 +3,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <utility>
@@ -14,12 +15,25 @@
 #include "common/dates.h"
 #include "common/feed_consumer.h"
 #include "common/resource_name.h"
+#include "common/sql_batch.h"
 #include "common/status_macros.h"
 
 namespace chibo {
 namespace {
 
 constexpr size_t kMaxRemembered = 200000;
+
+// Up to 128 organisations a statement: a province's subtree (3,265) is 27
+// statements when first fetched, not one per organisation.
+constexpr const char* kRememberOrganizations[] = CHIBO_SQL_BATCHES(
+    "INSERT INTO known_organizations (id, parent_id, is_cell, category, "
+    "ancestry, display_name, refresh_time) VALUES ",
+    "(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))",
+    " ON DUPLICATE KEY UPDATE parent_id = VALUES(parent_id), "
+    "is_cell = VALUES(is_cell), category = VALUES(category), "
+    "ancestry = VALUES(ancestry), display_name = VALUES(display_name), "
+    "refresh_time = VALUES(refresh_time)");
+
 // Subtrees held at once (each a province at most: a few MB).
 constexpr size_t kMaxSubtrees = 8;
 // next_inner of a listing served from the registry's answers ("reg",
@@ -352,28 +366,31 @@ absl::Status TreeView::Remember(const CallContext& call,
     }
   }
   if (orgs.empty()) return absl::OkStatus();
+  // In id order, so two processes remembering overlapping subtrees take
+  // the rows' locks in the same order.
+  std::sort(orgs.begin(), orgs.end(),
+            [](const OrgInfo& a, const OrgInfo& b) { return a.id < b.id; });
   absl::Status written = WithConnection(
       *pool_, call.deadline, "known organizations", TxMode::kWrite,
       [&](DbConnection& db) -> absl::Status {
-        sql::PreparedStatement& upsert = db.Prepare(
-            "INSERT INTO known_organizations (id, parent_id, is_cell, "
-            "category, ancestry, display_name, refresh_time) VALUES "
-            "(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE "
-            "parent_id = VALUES(parent_id), is_cell = VALUES(is_cell), "
-            "category = VALUES(category), ancestry = VALUES(ancestry), "
-            "display_name = VALUES(display_name), "
-            "refresh_time = VALUES(refresh_time)");
-        for (const OrgInfo& org : orgs) {
-          upsert.setInt64(1, org.id);
-          if (org.ancestors.size() > 1) {
-            upsert.setInt64(2, org.ancestors[1]);
-          } else {
-            upsert.setNull(2, 0);
+        for (const SqlBatch& batch :
+             PlanSqlBatches(static_cast<int>(orgs.size()))) {
+          sql::PreparedStatement& upsert =
+              db.Prepare(kRememberOrganizations[batch.size_index]);
+          int p = 1;
+          for (int i = batch.begin; i < batch.begin + batch.count; ++i) {
+            const OrgInfo& org = orgs[i];
+            upsert.setInt64(p++, org.id);
+            if (org.ancestors.size() > 1) {
+              upsert.setInt64(p++, org.ancestors[1]);
+            } else {
+              upsert.setNull(p++, 0);
+            }
+            upsert.setBoolean(p++, org.is_cell);
+            upsert.setInt(p++, org.category);
+            upsert.setString(p++, AncestryText(org.ancestors));
+            upsert.setString(p++, org.display_name);
           }
-          upsert.setBoolean(3, org.is_cell);
-          upsert.setInt(4, org.category);
-          upsert.setString(5, AncestryText(org.ancestors));
-          upsert.setString(6, org.display_name);
           upsert.executeUpdate();
         }
         return absl::OkStatus();
