@@ -4,6 +4,7 @@
 // Independent reads of one request, at once.
 
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -21,6 +22,19 @@ namespace chibo {
 // can be started the tasks run one after another.
 absl::Status RunConcurrently(
     const std::vector<std::function<absl::Status()>>& tasks);
+
+// A task for RunConcurrently that stores what `read` returns in `*out`,
+// or returns its error:
+//   RunConcurrently({Into(&rules, [&] { return LoadRules(call); }), ...});
+template <typename T, typename Read>
+std::function<absl::Status()> Into(T* out, Read read) {
+  return [out, read]() -> absl::Status {
+    auto result = read();
+    if (!result.ok()) return result.status();
+    *out = *std::move(result);
+    return absl::OkStatus();
+  };
+}
 
 }  // namespace chibo
 

@@ -154,21 +154,16 @@ absl::StatusOr<std::vector<CellData>> SchedulingServiceImpl::LoadCells(
   std::map<int64_t, PostponementsByDay> postponements;
   std::map<int64_t, std::vector<StoredRecord>> records;
   RETURN_IF_ERROR(RunConcurrently({
-      [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(rules, LoadRulesOf(call, cells, from, to));
-        return absl::OkStatus();
-      },
-      [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(
-            postponements,
-            store_->LoadPostponementsOf(call, cell_ids, wide_from, wide_to));
-        return absl::OkStatus();
-      },
-      [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(
-            records, store_->LoadRecordsOf(call, cell_ids, wide_from, wide_to));
-        return absl::OkStatus();
-      },
+      Into(&rules, [&] { return LoadRulesOf(call, cells, from, to); }),
+      Into(&postponements,
+           [&] {
+             return store_->LoadPostponementsOf(call, cell_ids, wide_from,
+                                                wide_to);
+           }),
+      Into(&records,
+           [&] {
+             return store_->LoadRecordsOf(call, cell_ids, wide_from, wide_to);
+           }),
   }));
   std::vector<CellData> out;
   out.reserve(cells.size());
@@ -196,14 +191,8 @@ absl::StatusOr<std::vector<CellSchedule>> SchedulingServiceImpl::LoadSchedules(
   // records.
   std::vector<std::vector<MeetingRule>> rules;
   RETURN_IF_ERROR(RunConcurrently({
-      [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(*holidays, LoadHolidays(call, from, to));
-        return absl::OkStatus();
-      },
-      [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(rules, LoadRulesOf(call, cells, from, to));
-        return absl::OkStatus();
-      },
+      Into(holidays, [&] { return LoadHolidays(call, from, to); }),
+      Into(&rules, [&] { return LoadRulesOf(call, cells, from, to); }),
   }));
   std::vector<int64_t> cell_ids;
   cell_ids.reserve(cells.size());
@@ -227,17 +216,16 @@ absl::StatusOr<std::vector<CellSchedule>> SchedulingServiceImpl::LoadSchedules(
   std::map<int64_t, PostponementsByDay> postponements;
   std::map<int64_t, std::vector<StoredRecord>> records;
   RETURN_IF_ERROR(RunConcurrently({
-      [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(postponements,
-                         store_->LoadPostponementsOf(
-                             call, cell_ids, first_nominal, last_nominal));
-        return absl::OkStatus();
-      },
-      [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(records, store_->LoadScheduledRecords(
-                                      call, keys, cell_ids, from, to));
-        return absl::OkStatus();
-      },
+      Into(&postponements,
+           [&] {
+             return store_->LoadPostponementsOf(call, cell_ids, first_nominal,
+                                                last_nominal);
+           }),
+      Into(&records,
+           [&] {
+             return store_->LoadScheduledRecords(call, keys, cell_ids, from,
+                                                 to);
+           }),
   }));
   for (CellSchedule& schedule : out) {
     CellData& data = schedule.data;

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
 
+#include "absl/status/statusor.h"
 #include "gtest/gtest.h"
 
 namespace chibo {
@@ -62,6 +64,20 @@ TEST(RunConcurrentlyTest, NoTasksAndOneTask) {
                 return absl::OkStatus();
               }}).ok());
   EXPECT_EQ(ran, 1);
+}
+
+TEST(RunConcurrentlyTest, IntoStoresAValueOrReturnsTheError) {
+  int value = 0;
+  std::string untouched = "before";
+  absl::Status status = RunConcurrently({
+      Into(&value, [] { return absl::StatusOr<int>(42); }),
+      Into(
+          &untouched,
+          [] { return absl::StatusOr<std::string>(absl::NotFoundError("x")); }),
+  });
+  EXPECT_EQ(value, 42);
+  EXPECT_EQ(untouched, "before");
+  EXPECT_EQ(status, absl::NotFoundError("x"));
 }
 
 }  // namespace
