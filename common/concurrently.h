@@ -11,15 +11,17 @@
 
 namespace chibo {
 
-// Runs every task at the same time: the first on the caller's thread, each
-// other on a thread of its own, and waits for all of them. Returns the
-// first error in the tasks' order, or OK.
+// Runs every task at the same time: the first on the caller's thread, the
+// others on a small pool of long-lived threads, and waits for all of them.
+// Returns the first error in the tasks' order, or OK.
 //
 // For a request's reads that do not depend on each other (each on its own
 // pooled connection): its latency is then the slowest read's round trip
-// instead of their sum. Each task takes at most one connection at a time,
-// so tasks waiting for the pool cannot deadlock each other. If no thread
-// can be started the tasks run one after another.
+// instead of their sum. A task that no pool thread has picked up by the
+// time the caller's own task is done runs on the caller's thread, so a
+// busy pool never delays a request and never deadlocks one. Each task
+// takes at most one connection at a time, so tasks waiting for the
+// connection pool cannot deadlock each other either.
 absl::Status RunConcurrently(
     const std::vector<std::function<absl::Status()>>& tasks);
 
