@@ -36,7 +36,7 @@ void SubtreeCache::RefreshFailed(int64_t root) {
 }
 
 std::shared_ptr<const SubtreeCache::Subtree> SubtreeCache::Put(
-    int64_t root, absl::Time asked, Subtree subtree) {
+    int64_t root, absl::Time asked, Subtree subtree, int64_t feed_position) {
   std::sort(subtree.cells.begin(), subtree.cells.end(),
             [](const OrgInfo& a, const OrgInfo& b) { return a.id < b.id; });
   auto held = std::make_shared<const Subtree>(std::move(subtree));
@@ -60,7 +60,30 @@ std::shared_ptr<const SubtreeCache::Subtree> SubtreeCache::Put(
   entry.asked = asked;
   entry.subtree = std::move(held);
   entry.refreshing = false;
+  entry.feed_position = feed_position;
   return entry.subtree;
+}
+
+int64_t SubtreeCache::FeedPositionOf(int64_t root) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(root);
+  return it == entries_.end() ? kNoFeedPosition : it->second.feed_position;
+}
+
+bool SubtreeCache::Renew(int64_t root, int64_t from, int64_t to,
+                         absl::Time asked) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(root);
+  if (it == entries_.end()) return false;
+  Entry& entry = it->second;
+  if (from == kNoFeedPosition || entry.feed_position != from || to < from ||
+      asked < entry.asked) {
+    return false;
+  }
+  entry.asked = asked;
+  entry.feed_position = to;
+  entry.refreshing = false;
+  return true;
 }
 
 std::vector<OrgInfo> CellsAfter(const std::vector<OrgInfo>& cells,

@@ -16,12 +16,14 @@ namespace chibo {
 
 // The cells of recently listed subtrees, each one registry answer, held for
 // at most `ttl` after the registry was asked (kReadStaleness in
-// production). The pages of a subtree listing are cut from it, so paging
-// through a province asks the registry about once a second instead of
-// twice a page. An answer past half its ttl is handed out once as due for
-// a refresh, so that TreeView asks again in the background while pages
-// are still cut from it, and a listing never waits for the registry
-// mid-way. No I/O: TreeView fills it.
+// production) after the registry was last known to agree with it. The
+// pages of a subtree listing are cut from it, so paging through a province
+// does not ask the registry twice a page. An answer past half its ttl is handed
+// out once as due for a refresh, so that TreeView asks again in the background
+// while pages are still cut from it, and a listing never waits for the registry
+// mid-way. An answer can also be renewed without asking for it again,
+// when the registry's change feed shows no organisation changed since the
+// feed position it was asked at (Renew). No I/O: TreeView fills it.
 class SubtreeCache {
  public:
   struct Subtree {
@@ -47,14 +49,29 @@ class SubtreeCache {
   // Holds the registry's answer about `root`, asked at `asked` (the time
   // before the call: the answer is no older than that), and returns it;
   // or, when a newer answer is already held, that one. Sorts the cells.
+  // `feed_position`: the registry feed's head read before the call (every
+  // change up to it is in the answer), or kNoFeedPosition.
   std::shared_ptr<const Subtree> Put(int64_t root, absl::Time asked,
-                                     Subtree subtree);
+                                     Subtree subtree,
+                                     int64_t feed_position = kNoFeedPosition);
+
+  static constexpr int64_t kNoFeedPosition = -1;
+
+  // The feed position of the answer held for `root`, or kNoFeedPosition.
+  int64_t FeedPositionOf(int64_t root);
+
+  // The registry's feed, read at `asked`, has no organisation change after
+  // `from` up to `to`: the answer held for `root` is then as fresh as one
+  // asked at `asked`, and its position becomes `to`. False (nothing
+  // changes) when the held answer is not the one at `from` any more.
+  bool Renew(int64_t root, int64_t from, int64_t to, absl::Time asked);
 
  private:
   struct Entry {
     absl::Time asked;
     std::shared_ptr<const Subtree> subtree;
     bool refreshing = false;  // a refresh was handed out and is not back
+    int64_t feed_position = kNoFeedPosition;
   };
   const absl::Duration ttl_;
   const size_t max_subtrees_;

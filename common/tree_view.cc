@@ -4,10 +4,12 @@
 #include <cppconn/resultset.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <memory>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -136,6 +138,7 @@ void TreeView::RefreshLoop() {
     // The top is asked again too: its own ancestors are its cells' paths
     // above it, and the top may have moved since.
     const CallContext call = Background(absl::Now() + absl::Seconds(10));
+    if (RenewUnchanged(call, top.id)) continue;
     absl::StatusOr<OrgInfo> fresh = Get(call, top.id, "");
     bool refreshed = false;
     if (fresh.ok() && !fresh->is_cell) {
@@ -143,6 +146,29 @@ void TreeView::RefreshLoop() {
     }
     if (!refreshed) subtrees_.RefreshFailed(top.id);
   }
+}
+
+int64_t TreeView::FeedHead(absl::Time deadline) {
+  // Past every sequence: no changes, only the head.
+  absl::StatusOr<feed::v1::ListChangesResponse> head = registry_->ListChanges(
+      Background(deadline), std::numeric_limits<int64_t>::max(), 1);
+  return head.ok() ? head->head_sequence() : SubtreeCache::kNoFeedPosition;
+}
+
+bool TreeView::RenewUnchanged(const CallContext& call, int64_t root) {
+  const int64_t from = subtrees_.FeedPositionOf(root);
+  if (from == SubtreeCache::kNoFeedPosition) return false;
+  const absl::Time asked = subtrees_.Now();
+  absl::StatusOr<feed::v1::ListChangesResponse> changes =
+      registry_->ListChanges(call, from, kRenewPageSize);
+  // A full page may have more behind it: asking again costs less than
+  // reading on.
+  if (!changes.ok() || changes->changes_size() >= kRenewPageSize) return false;
+  for (const feed::v1::Change& change : changes->changes()) {
+    // Any organisation, anywhere: a new cell, a rename, a move.
+    if (absl::StartsWith(change.resource(), "organizations/")) return false;
+  }
+  return subtrees_.Renew(root, from, changes->last_sequence(), asked);
 }
 
 absl::StatusOr<OrgInfo> TreeView::FromAncestry(
@@ -301,8 +327,10 @@ absl::StatusOr<TreeView::CellPage> TreeView::CellsPage(
 absl::StatusOr<std::shared_ptr<const SubtreeCache::Subtree>>
 TreeView::FetchSubtree(const CallContext& call, const OrgInfo& top,
                        absl::string_view field) {
-  // Before the call: the answer is at least this fresh.
+  // Before the call: the answer is at least this fresh, and holds every
+  // change up to the feed's head.
   const absl::Time asked = subtrees_.Now();
+  const int64_t feed_position = FeedHead(call.deadline);
   // Every level down to the cells; party groups (tổ đảng) sit below the
   // cells and are not needed for their paths.
   registry::v1::ListOrganizationsRequest request;
@@ -348,7 +376,7 @@ TreeView::FetchSubtree(const CallContext& call, const OrgInfo& top,
     if (org.is_cell()) subtree.cells.push_back(remembered.back());
   }
   RETURN_IF_ERROR(Remember(call, remembered));
-  return subtrees_.Put(top.id, asked, std::move(subtree));
+  return subtrees_.Put(top.id, asked, std::move(subtree), feed_position);
 }
 
 absl::Status TreeView::Remember(const CallContext& call,

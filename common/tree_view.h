@@ -84,9 +84,11 @@ class TreeView {
   // (its cells and the committees above them), held for at most
   // kReadStaleness after it was asked and shared by every listing of that
   // root (SubtreeCache): a page costs no registry call while the answer is
-  // fresh, and one listing of a province asks about once a second. That
-  // call is made in the background once the answer is half its age limit
-  // old, so a page does not wait for it while the listing goes on. While
+  // fresh. Once the answer is half its age limit old it is renewed in the
+  // background, so a page does not wait for the registry while the
+  // listing goes on: by one read of the registry's change feed while no
+  // organisation has changed since it was asked, else by asking for the
+  // whole subtree again. While
   // the registry is down the pages come from known_organizations, and a
   // listing that started there stays there (`inner` is empty then;
   // next_inner says the listing goes on from the registry's answers).
@@ -116,6 +118,15 @@ class TreeView {
   // committees above them, remembers them and holds them in subtrees_.
   absl::StatusOr<std::shared_ptr<const SubtreeCache::Subtree>> FetchSubtree(
       const CallContext& call, const OrgInfo& top, absl::string_view field);
+  // The registry feed's newest sequence, or SubtreeCache::kNoFeedPosition
+  // when the registry does not answer.
+  int64_t FeedHead(absl::Time deadline);
+  // Renews the answer held for `root` when the registry's feed shows no
+  // organisation changed since it was asked: one small call instead of the
+  // whole subtree again (a province is 3,000 cells, asked every half
+  // second while it is being listed). False: fetch it again.
+  bool RenewUnchanged(const CallContext& call, int64_t root);
+  static constexpr int kRenewPageSize = 1000;
   // Has FetchSubtree(top) run on the refresher thread (started on first
   // use), as the service itself.
   void RefreshInBackground(const OrgInfo& top);

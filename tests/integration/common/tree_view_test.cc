@@ -228,6 +228,41 @@ TEST_F(TreeViewTest, AnAnswerHalfItsAgeLimitOldIsRefreshedInTheBackground) {
   EXPECT_EQ(ListedOrganizations(), listed_before);
 }
 
+// Feed reads the registry (in this process) answered.
+double FeedReads() {
+  return testing::CounterValue(
+      "chibo_rpc_server_handled_total",
+      {{"method", "chibo.feed.v1.ChangeFeedService/ListChanges"},
+       {"code", "OK"}});
+}
+
+TEST_F(TreeViewTest, AnUnchangedTreeIsRenewedFromTheFeedNotListedAgain) {
+  TestClock clock;
+  TreeView view(&own_db_->pool(), client_.get(), [&clock] { return clock(); });
+  auto first = view.CellsPage(Call(), province_, "organization", 0, "", 10);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const double listed = ListedOrganizations();
+  // A member change is no organisation change.
+  testing::TreeBuilder tree(stub_.get(), "TVF");
+  tree.Member(ResourceName("organizations", cell_), "Nguyễn Văn Feed");
+  clock.Advance(auth::kReadStaleness / 2 + absl::Milliseconds(1));
+  const double feed_reads = FeedReads();
+  auto due = view.CellsPage(Call(), province_, "organization", 0, "", 10);
+  ASSERT_TRUE(due.ok()) << due.status();
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (FeedReads() == feed_reads && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_GT(FeedReads(), feed_reads) << "no background renewal";
+  absl::SleepFor(absl::Milliseconds(200));  // the answer reaches the cache
+  // Past the first answer's age limit, still within the renewed one's.
+  clock.Advance(auth::kReadStaleness / 2);
+  auto later = view.CellsPage(Call(), province_, "organization", 0, "", 10);
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(later->cells.size(), first->cells.size());
+  EXPECT_EQ(ListedOrganizations(), listed);
+}
+
 TEST_F(TreeViewTest, OrganizationsAreTheirOwnAndOtherResourcesAreTheService) {
   TreeScopeOracle oracle("evaluation", view_.get());
   const absl::Time deadline = absl::Now() + absl::Seconds(5);

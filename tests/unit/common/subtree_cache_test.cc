@@ -55,6 +55,45 @@ TEST_F(SubtreeCacheTest, AnOlderAnswerNeverReplacesANewerOne) {
   EXPECT_EQ(Ids(cache_.Find(1)->cells), std::vector<int64_t>{3});
 }
 
+TEST_F(SubtreeCacheTest, RenewedFromTheFeedPositionItWasAskedAt) {
+  const absl::Time asked = now_;
+  cache_.Put(1, asked, Of({3}), 40);
+  EXPECT_EQ(cache_.FeedPositionOf(1), 40);
+  EXPECT_EQ(cache_.FeedPositionOf(2), SubtreeCache::kNoFeedPosition);
+  // Another position, an unknown one, or a root not held: nothing renewed.
+  EXPECT_FALSE(cache_.Renew(1, 39, 45, asked + absl::Milliseconds(900)));
+  EXPECT_FALSE(cache_.Renew(2, 40, 45, asked + absl::Milliseconds(900)));
+  EXPECT_FALSE(cache_.Renew(1, SubtreeCache::kNoFeedPosition, 45,
+                            asked + absl::Milliseconds(900)));
+  ASSERT_TRUE(cache_.Renew(1, 40, 45, asked + absl::Milliseconds(900)));
+  EXPECT_EQ(cache_.FeedPositionOf(1), 45);
+  now_ = asked + absl::Milliseconds(1800);  // past the first answer's ttl
+  auto held = cache_.Find(1);
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(Ids(held->cells), std::vector<int64_t>{3});
+  now_ = asked + absl::Milliseconds(1901);
+  EXPECT_EQ(cache_.Find(1), nullptr);
+}
+
+TEST_F(SubtreeCacheTest, AnAnswerWithoutAFeedPositionIsNeverRenewed) {
+  cache_.Put(1, now_, Of({3}));
+  EXPECT_EQ(cache_.FeedPositionOf(1), SubtreeCache::kNoFeedPosition);
+  EXPECT_FALSE(cache_.Renew(1, SubtreeCache::kNoFeedPosition, 5,
+                            now_ + absl::Milliseconds(500)));
+}
+
+TEST_F(SubtreeCacheTest, ARenewalHandsTheRefreshBack) {
+  cache_.Put(1, now_, Of({3}), 7);
+  now_ += absl::Milliseconds(600);
+  bool refresh = false;
+  cache_.Find(1, &refresh);
+  ASSERT_TRUE(refresh);
+  ASSERT_TRUE(cache_.Renew(1, 7, 7, now_));
+  now_ += absl::Milliseconds(600);
+  cache_.Find(1, &refresh);
+  EXPECT_TRUE(refresh);  // due again, half a ttl after the renewal
+}
+
 TEST_F(SubtreeCacheTest, HoldsAtMostMaxSubtreesDroppingTheOldest) {
   cache_.Put(1, now_, Of({3}));
   cache_.Put(2, now_ + absl::Milliseconds(1), Of({4}));
