@@ -19,7 +19,9 @@ std::shared_ptr<const SubtreeCache::Subtree> SubtreeCache::Find(int64_t root,
   Entry& entry = it->second;
   const absl::Duration age = now - entry.asked;
   if (age > ttl_) {
-    entries_.erase(it);
+    // Kept while it can still be renewed from the feed (Renew); Put
+    // evicts it.
+    if (entry.feed_position == kNoFeedPosition) entries_.erase(it);
     return nullptr;
   }
   if (refresh != nullptr && age > ttl_ / 2 && !entry.refreshing) {

@@ -37,7 +37,9 @@ class SubtreeCache {
 
   absl::Time Now() const { return now_(); }
 
-  // `root`'s subtree if the registry was asked for it at most ttl ago.
+  // `root`'s subtree if the registry was asked for it at most ttl ago. An
+  // older answer with a feed position is not handed out but kept, so that
+  // Renew can bring it back.
   // `*refresh` (when given) is set for the first caller that finds it past
   // half its ttl: that caller fetches the next answer and Puts it, or calls
   // RefreshFailed so that a later caller tries again.

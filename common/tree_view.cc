@@ -292,6 +292,12 @@ absl::StatusOr<TreeView::CellPage> TreeView::CellsPage(
     std::shared_ptr<const SubtreeCache::Subtree> subtree =
         subtrees_.Find(id, &refresh);
     if (refresh) RefreshInBackground(subtree->top);
+    // An answer past its age limit, renewed from the feed: a listing after
+    // a pause costs one feed read, not the whole subtree again. It is the
+    // same answer for whoever asks, as a fresh one is.
+    if (subtree == nullptr && RenewUnchanged(Background(call.deadline), id)) {
+      subtree = subtrees_.Find(id);
+    }
     if (subtree == nullptr) {
       ASSIGN_OR_RETURN(OrgInfo top, Get(call, id, field));
       if (top.is_cell) return only(top);

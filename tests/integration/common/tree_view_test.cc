@@ -263,6 +263,32 @@ TEST_F(TreeViewTest, AnUnchangedTreeIsRenewedFromTheFeedNotListedAgain) {
   EXPECT_EQ(ListedOrganizations(), listed);
 }
 
+TEST_F(TreeViewTest, AListingAfterAPauseRenewsTheAnswerFromTheFeed) {
+  TestClock clock;
+  TreeView view(&own_db_->pool(), client_.get(), [&clock] { return clock(); });
+  auto first = view.CellsPage(Call(), province_, "organization", 0, "", 10);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const double listed = ListedOrganizations();
+  const double feed_reads = FeedReads();
+  clock.Advance(auth::kReadStaleness * 3);  // nobody listed meanwhile
+  auto after_pause =
+      view.CellsPage(Call(), province_, "organization", 0, "", 10);
+  ASSERT_TRUE(after_pause.ok()) << after_pause.status();
+  EXPECT_EQ(after_pause->cells.size(), first->cells.size());
+  EXPECT_EQ(ListedOrganizations(), listed);
+  EXPECT_EQ(FeedReads(), feed_reads + 1);
+  // An organisation changed during the next pause: asked again.
+  testing::TreeBuilder tree(stub_.get(), "TVP");
+  tree.Organization("Chi bộ sau nghỉ",
+                    registry::v1::ORGANIZATION_LEVEL_GRASSROOTS_CELL,
+                    ResourceName("organizations", bloc_), "2020-01-01");
+  clock.Advance(auth::kReadStaleness * 3);
+  auto changed = view.CellsPage(Call(), province_, "organization", 0, "", 10);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(changed->cells.size(), first->cells.size() + 1);
+  EXPECT_GT(ListedOrganizations(), listed);
+}
+
 TEST_F(TreeViewTest, OrganizationsAreTheirOwnAndOtherResourcesAreTheService) {
   TreeScopeOracle oracle("evaluation", view_.get());
   const absl::Time deadline = absl::Now() + absl::Seconds(5);

@@ -73,6 +73,18 @@ TEST_F(SubtreeCacheTest, RenewedFromTheFeedPositionItWasAskedAt) {
   EXPECT_EQ(Ids(held->cells), std::vector<int64_t>{3});
   now_ = asked + absl::Milliseconds(1901);
   EXPECT_EQ(cache_.Find(1), nullptr);
+  // Past its age limit it is kept for a renewal, not handed out.
+  ASSERT_TRUE(cache_.Renew(1, 45, 46, now_));
+  held = cache_.Find(1);
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(Ids(held->cells), std::vector<int64_t>{3});
+}
+
+TEST_F(SubtreeCacheTest, AnExpiredAnswerWithoutAFeedPositionIsDropped) {
+  cache_.Put(1, now_, Of({3}));
+  now_ += absl::Milliseconds(1001);
+  EXPECT_EQ(cache_.Find(1), nullptr);
+  EXPECT_EQ(cache_.FeedPositionOf(1), SubtreeCache::kNoFeedPosition);
 }
 
 TEST_F(SubtreeCacheTest, AnAnswerWithoutAFeedPositionIsNeverRenewed) {
