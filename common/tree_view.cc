@@ -9,7 +9,6 @@
 #include <memory>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,6 +18,7 @@
 #include "common/resource_name.h"
 #include "common/sql_batch.h"
 #include "common/status_macros.h"
+#include "common/tree_view_feed.h"
 
 namespace chibo {
 namespace {
@@ -166,7 +166,7 @@ bool TreeView::RenewUnchanged(const CallContext& call, int64_t root) {
   if (!changes.ok() || changes->changes_size() >= kRenewPageSize) return false;
   for (const feed::v1::Change& change : changes->changes()) {
     // Any organisation, anywhere: a new cell, a rename, a move.
-    if (absl::StartsWith(change.resource(), "organizations/")) return false;
+    if (ChangesAnOrganization(change)) return false;
   }
   return subtrees_.Renew(root, from, changes->last_sequence(), asked);
 }

@@ -8,8 +8,12 @@
 
 namespace chibo {
 
+bool ChangesAnOrganization(const feed::v1::Change& change) {
+  return absl::StartsWith(change.resource(), "organizations/");
+}
+
 bool ChangesTheTree(const feed::v1::Change& change) {
-  return absl::StartsWith(change.resource(), "organizations/") &&
+  return ChangesAnOrganization(change) &&
          (change.action() == "moved" || change.action() == "deleted");
 }
 

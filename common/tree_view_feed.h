@@ -6,6 +6,10 @@
 
 namespace chibo {
 
+// True for the registry changes to an organisation (any action): those
+// that can change a subtree's cells, their names or their paths.
+bool ChangesAnOrganization(const feed::v1::Change& change);
+
 // True for the registry changes that can alter where an organisation sits
 // (its ancestors): moves and deletions.
 bool ChangesTheTree(const feed::v1::Change& change);
