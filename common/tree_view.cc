@@ -96,7 +96,28 @@ TreeView::TreeView(MysqlPool* pool, RegistryClient* registry,
                    std::function<absl::Time()> now)
     : pool_(pool),
       registry_(registry),
-      subtrees_(auth::kReadStaleness, kMaxSubtrees, std::move(now)) {}
+      subtrees_(auth::kReadStaleness, kMaxSubtrees, std::move(now)),
+      registry_head_([this](absl::Time deadline) -> absl::StatusOr<int64_t> {
+        // Past every sequence: no changes, only the head.
+        ASSIGN_OR_RETURN(
+            feed::v1::ListChangesResponse head,
+            registry_->ListChanges(Background(deadline),
+                                   std::numeric_limits<int64_t>::max(), 1));
+        return head.head_sequence();
+      }),
+      rosters_(
+          [this](const CallContext& call, const RosterCache::Key& key)
+              -> absl::StatusOr<RosterCache::Answer> {
+            if (key.with_ancestry) {
+              return registry_->CellAndMembers(call, key.cell, key.day,
+                                               key.ancestry_day);
+            }
+            RosterCache::Answer answer;
+            ASSIGN_OR_RETURN(answer.members,
+                             registry_->CellMembers(call, key.cell, key.day));
+            return answer;
+          },
+          &registry_head_) {}
 
 TreeView::~TreeView() {
   {
@@ -149,10 +170,8 @@ void TreeView::RefreshLoop() {
 }
 
 int64_t TreeView::FeedHead(absl::Time deadline) {
-  // Past every sequence: no changes, only the head.
-  absl::StatusOr<feed::v1::ListChangesResponse> head = registry_->ListChanges(
-      Background(deadline), std::numeric_limits<int64_t>::max(), 1);
-  return head.ok() ? head->head_sequence() : SubtreeCache::kNoFeedPosition;
+  absl::StatusOr<FeedHeadWatch::Mark> mark = registry_head_.Read(deadline);
+  return mark.ok() ? mark->head : SubtreeCache::kNoFeedPosition;
 }
 
 bool TreeView::RenewUnchanged(const CallContext& call, int64_t root) {
@@ -211,7 +230,12 @@ absl::StatusOr<OrgInfo> TreeView::GetCell(const CallContext& call, int64_t id,
 absl::StatusOr<TreeView::CellWithMembers> TreeView::GetCellWithMembers(
     const CallContext& call, int64_t id, absl::string_view field,
     absl::CivilDay day) {
-  auto answer = registry_->CellAndMembers(call, id, day, TodayInVietnam());
+  RosterCache::Key key;
+  key.cell = id;
+  key.day = day;
+  key.with_ancestry = true;
+  key.ancestry_day = TodayInVietnam();
+  auto answer = rosters_.Get(call, key);
   if (!answer.ok()) {
     const absl::Status& status = answer.status();
     if (status.code() == absl::StatusCode::kNotFound) {
@@ -228,16 +252,27 @@ absl::StatusOr<TreeView::CellWithMembers> TreeView::GetCellWithMembers(
     return status;
   }
   CellWithMembers out;
-  if (answer->ancestry.path().empty()) {
+  out.roster = *std::move(answer);
+  if (out.roster->ancestry.path().empty()) {
     // A registry from before ancestry_as_of_date (during a rolling
     // upgrade) answers the members only.
     ASSIGN_OR_RETURN(out.cell, GetCell(call, id, field));
   } else {
     // The registry answered, so it is a cell (it refuses anything else).
-    ASSIGN_OR_RETURN(out.cell, FromAncestry(call, id, field, answer->ancestry));
+    ASSIGN_OR_RETURN(out.cell,
+                     FromAncestry(call, id, field, out.roster->ancestry));
   }
-  out.members = std::move(answer->members);
   return out;
+}
+
+absl::StatusOr<std::vector<registry::v1::CellMember>> TreeView::CellMembers(
+    const CallContext& call, int64_t cell, absl::CivilDay day) {
+  RosterCache::Key key;
+  key.cell = cell;
+  key.day = day;
+  ASSIGN_OR_RETURN(std::shared_ptr<const RosterCache::Answer> answer,
+                   rosters_.Get(call, key));
+  return answer->members;
 }
 
 absl::StatusOr<std::vector<OrgInfo>> TreeView::CellsUnder(
@@ -550,9 +585,9 @@ absl::StatusOr<auth::MemberRoster> TreeScopeOracle::MembersOn(
   auto admitted = std::make_shared<AdmittedRoster>();
   admitted->cell = organization;
   admitted->day = day;
-  ASSIGN_OR_RETURN(admitted->members,
-                   view_->registry()->CellMembers(view_->Background(deadline),
-                                                  organization, day));
+  ASSIGN_OR_RETURN(
+      admitted->members,
+      view_->CellMembers(view_->Background(deadline), organization, day));
   auth::MemberRoster roster;
   roster.ids.reserve(admitted->members.size());
   for (const registry::v1::CellMember& member : admitted->members) {

@@ -22,6 +22,7 @@
 #include "common/mysql_pool.h"
 #include "common/org_info.h"
 #include "common/registry_client.h"
+#include "common/roster_cache.h"
 #include "common/rpc.h"
 #include "common/subtree_cache.h"
 
@@ -67,12 +68,22 @@ class TreeView {
   // remembered as Get remembers it. Errors name `field`.
   struct CellWithMembers {
     OrgInfo cell;
-    std::vector<registry::v1::CellMember> members;
+    std::shared_ptr<const RosterCache::Answer> roster;  // never null
+    const std::vector<registry::v1::CellMember>& members() const {
+      return roster->members;
+    }
   };
   absl::StatusOr<CellWithMembers> GetCellWithMembers(const CallContext& call,
                                                      int64_t id,
                                                      absl::string_view field,
                                                      absl::CivilDay day);
+
+  // The cell's members on `day` alone (scope checks of dated references).
+  // Like GetCellWithMembers the registry's current answer: both come from
+  // a RosterCache, which hands an answer out again only while a feed head
+  // read made after the call finds the registry unchanged.
+  absl::StatusOr<std::vector<registry::v1::CellMember>> CellMembers(
+      const CallContext& call, int64_t cell, absl::CivilDay day);
 
   // Every cell in the subtree of `id` (itself if it is a cell), by id.
   absl::StatusOr<std::vector<OrgInfo>> CellsUnder(const CallContext& call,
@@ -141,6 +152,8 @@ class TreeView {
   // id -> what was last written to known_organizations for it.
   std::unordered_map<int64_t, std::string> remembered_;
   SubtreeCache subtrees_;
+  FeedHeadWatch registry_head_;
+  RosterCache rosters_;
   std::mutex refresh_mu_;
   std::condition_variable refresh_cv_;
   std::deque<OrgInfo> refresh_queue_;  // tops of subtrees due for a refresh

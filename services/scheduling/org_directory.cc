@@ -10,12 +10,12 @@ namespace chibo::scheduling {
 namespace {
 
 absl::StatusOr<OrgDirectory::MemberMap> ByMemberId(
-    std::vector<registry::v1::CellMember> listed) {
+    const std::vector<registry::v1::CellMember>& listed) {
   OrgDirectory::MemberMap members;
-  for (auto& member : listed) {
+  for (const auto& member : listed) {
     ASSIGN_OR_RETURN(int64_t id,
                      ParseResourceId(member.member(), "members", "member"));
-    members[id] = std::move(member);
+    members[id] = member;
   }
   return members;
 }
@@ -31,8 +31,8 @@ absl::StatusOr<OrgDirectory::MemberMap> OrgDirectory::Members(
     return ByMemberId(admitted->members);
   }
   ASSIGN_OR_RETURN(std::vector<registry::v1::CellMember> listed,
-                   registry_->CellMembers(call, cell, day));
-  return ByMemberId(std::move(listed));
+                   view_->CellMembers(call, cell, day));
+  return ByMemberId(listed);
 }
 
 absl::StatusOr<OrgDirectory::CellAndMembers> OrgDirectory::GetCellAndMembers(
@@ -48,7 +48,7 @@ absl::StatusOr<OrgDirectory::CellAndMembers> OrgDirectory::GetCellAndMembers(
   ASSIGN_OR_RETURN(TreeView::CellWithMembers both,
                    view_->GetCellWithMembers(call, cell, field, day));
   out.cell = std::move(both.cell);
-  ASSIGN_OR_RETURN(out.members, ByMemberId(std::move(both.members)));
+  ASSIGN_OR_RETURN(out.members, ByMemberId(both.members()));
   return out;
 }
 

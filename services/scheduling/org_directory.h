@@ -26,13 +26,11 @@ using ::chibo::OrgInfo;
 class OrgDirectory {
  public:
   // Over the runtime's tree view (not owned).
-  explicit OrgDirectory(TreeView* view)
-      : view_(view), registry_(view->registry()) {}
+  explicit OrgDirectory(TreeView* view) : view_(view) {}
   // With a tree view of its own.
   OrgDirectory(MysqlPool* pool, RegistryClient* registry)
       : owned_(std::make_unique<TreeView>(pool, registry)),
-        view_(owned_.get()),
-        registry_(registry) {}
+        view_(owned_.get()) {}
 
   absl::StatusOr<OrgInfo> Get(const CallContext& call, int64_t id,
                               absl::string_view field) {
@@ -82,7 +80,6 @@ class OrgDirectory {
  private:
   std::unique_ptr<TreeView> owned_;
   TreeView* view_;
-  RegistryClient* registry_;
 };
 
 // The member id `name` (in request field `field`), which must be in

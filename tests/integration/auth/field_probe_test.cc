@@ -925,14 +925,16 @@ TEST_F(FieldProbeTest, MeetingRecordRowsAreEachMembersOfTheCellThatDay) {
   }
   // All of the cell's members that day, the one now in B included. The
   // handler decides attendance on the roster admission checked: the
-  // registry is asked for the cell's members once, not twice.
+  // registry is asked for the cell's members at most once, not twice (not
+  // at all while its feed head shows nothing written since the refused
+  // attempts above asked: common/roster_cache.h).
   const double listed_before = HandledOk(kListCellMembers);
   std::string bytes;
   grpc::Status held =
       Call(PortOf(*servers_, record), record, meeting(""),
            servers_->Token("cell_secretary", cell.name()), nullptr, &bytes);
   ASSERT_TRUE(held.ok()) << held.error_message();
-  EXPECT_EQ(HandledOk(kListCellMembers) - listed_before, 1);
+  EXPECT_LE(HandledOk(kListCellMembers) - listed_before, 1);
   scheduling::v1::MeetingRecord stored;
   ASSERT_TRUE(stored.ParseFromString(bytes));
   EXPECT_EQ(stored.attendance_size(), kMembers);
@@ -951,7 +953,7 @@ TEST_F(FieldProbeTest, MeetingRecordRowsAreEachMembersOfTheCellThatDay) {
         << values[v] << ": " << status.error_message();
   }
   // A correction within the cell's members passes, asking the registry for
-  // them once as well.
+  // them at most once as well.
   scheduling::v1::UpdateMeetingRecordRequest correction;
   *correction.mutable_record()->mutable_attendance() =
       meeting("").record().attendance();
@@ -965,7 +967,7 @@ TEST_F(FieldProbeTest, MeetingRecordRowsAreEachMembersOfTheCellThatDay) {
       Call(PortOf(*servers_, update), update, correction,
            servers_->Token("committee_office", a.bloc), nullptr, &bytes);
   ASSERT_TRUE(corrected.ok()) << corrected.error_message();
-  EXPECT_EQ(HandledOk(kListCellMembers) - corrected_before, 1);
+  EXPECT_LE(HandledOk(kListCellMembers) - corrected_before, 1);
 }
 
 TEST_F(FieldProbeTest, TwoAuthorizationHeadersAreUnauthenticated) {

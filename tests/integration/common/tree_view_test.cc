@@ -289,6 +289,45 @@ TEST_F(TreeViewTest, AListingAfterAPauseRenewsTheAnswerFromTheFeed) {
   EXPECT_GT(ListedOrganizations(), listed);
 }
 
+double ListedCellMembers() {
+  return testing::CounterValue(
+      "chibo_rpc_server_handled_total",
+      {{"method", "chibo.registry.v1.RegistryService/ListCellMembers"},
+       {"code", "OK"}});
+}
+
+// A write's roster is the registry's current answer: kept only while a
+// feed head read made after the call finds nothing written since.
+TEST_F(TreeViewTest, ARosterIsAskedAgainOnlyAfterARegistryWrite) {
+  const absl::CivilDay day(2026, 3, 2);
+  testing::TreeBuilder tree(stub_.get(), "TVR");
+  tree.Member(ResourceName("organizations", cell_), "Nguyễn Văn Một",
+              registry::v1::MEMBER_STATUS_FULL, "2020-01-01");
+  const double listed = ListedCellMembers();
+  auto first = view_->GetCellWithMembers(Call(), cell_, "cell", day);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->members().size(), 1u);
+  auto again = view_->GetCellWithMembers(Call(), cell_, "cell", day);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->members().size(), 1u);
+  EXPECT_EQ(again->cell.ancestors, first->cell.ancestors);
+  EXPECT_EQ(ListedCellMembers(), listed + 1);
+  // A member joins: the next write sees them.
+  tree.Member(ResourceName("organizations", cell_), "Nguyễn Văn Hai",
+              registry::v1::MEMBER_STATUS_FULL, "2020-01-01");
+  auto after_write = view_->GetCellWithMembers(Call(), cell_, "cell", day);
+  ASSERT_TRUE(after_write.ok()) << after_write.status();
+  EXPECT_EQ(after_write->members().size(), 2u);
+  EXPECT_EQ(ListedCellMembers(), listed + 2);
+  // Scope checks share the kept answer.
+  auto members = view_->CellMembers(Call(), cell_, day);
+  ASSERT_TRUE(members.ok()) << members.status();
+  EXPECT_EQ(members->size(), 2u);
+  auto members_again = view_->CellMembers(Call(), cell_, day);
+  ASSERT_TRUE(members_again.ok()) << members_again.status();
+  EXPECT_EQ(ListedCellMembers(), listed + 3);
+}
+
 TEST_F(TreeViewTest, OrganizationsAreTheirOwnAndOtherResourcesAreTheService) {
   TreeScopeOracle oracle("evaluation", view_.get());
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
