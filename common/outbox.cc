@@ -150,6 +150,10 @@ absl::Status ReadOutbox(MysqlPool& pool, absl::Time deadline, int64_t after,
                   .executeQuery());
           out->set_head_sequence(head->next() ? head->getInt64(1) : 0);
         }
+        // At or past the head (a reader asking only for the head, or one
+        // that is up to date): whatever the page would find now commits
+        // after that read, and the next read returns it.
+        if (after >= out->head_sequence()) return absl::OkStatus();
         // Two fixed statements rather than a composed one: with and
         // without the subject filter.
         sql::PreparedStatement& query =
