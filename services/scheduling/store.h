@@ -215,6 +215,22 @@ class SchedulingStore {
                                                              int year,
                                                              int version);
 
+  // Rules and holiday versions change only by this service's writes, and
+  // each such write bumps rule_data_generation (migration 0012) in its
+  // transaction: what LoadRules and LoadHolidays read is kept for the
+  // generation they read it at, and a read checks that one row.
+  static int64_t RuleDataGeneration(DbConnection& db);
+  static void BumpRuleDataGeneration(DbConnection& db);
+  // Empties rule_data_ when it holds another generation (rule_data_mu_
+  // held).
+  void KeepGeneration(int64_t generation);
+  static constexpr size_t kMaxKeptRuleOwners = 50000;
+  std::mutex rule_data_mu_;
+  int64_t rule_data_generation_ = -1;
+  // owner -> its rules (empty: none), in the order LoadRules returns them.
+  std::map<int64_t, std::vector<ScopedRule>> rules_by_owner_;
+  std::map<std::pair<int, int>, LoadedHolidays> holidays_by_years_;
+
   MysqlPool* pool_;
   std::mutex calendars_mu_;
   std::map<std::pair<int, int>, std::shared_ptr<const CalendarDays>>

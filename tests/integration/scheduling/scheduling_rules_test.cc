@@ -1,6 +1,10 @@
 // Meeting-day rules, holidays, the computed schedule and postponements,
 // through the real scheduling and registry servers and MariaDB.
 
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/dates.h"
@@ -99,12 +103,22 @@ TEST_F(RulesTest, TheMostSpecificRuleWins) {
   EXPECT_EQ(nominal(own), Day(y, 6, 20));        // the cell's own
   // The subtree view lists the meetings of all three cells.
   EXPECT_EQ(Meetings(tree.bloc, Day(y, 6, 1), Day(y, 6, 30)).size(), 3u);
+  // A rule created after those reads applies to the next one: the kept
+  // rules (migration 0012) go with the write.
+  MakeDayRule(enterprise, 25, Day(y, 1, 1), v1::RULE_TARGET_CELL);
+  EXPECT_EQ(nominal(enterprise), Day(y, 6, 25));
 }
 
 TEST_F(RulesTest, RevisionsKeepHistoryAndNameTheirVersion) {
   Tree tree = MakeTree(0);
   const int y = NextYear();
   v1::MeetingRule rule = MakeDayRule(tree.bloc, 3, Day(y, 1, 1));
+  // Listed once before the revision: the rules read for it are kept
+  // (migration 0012) until a rule write moves the generation.
+  for (const v1::Meeting& m :
+       Meetings(tree.cell, Day(y, 1, 1), Day(y, 12, 31))) {
+    EXPECT_EQ(m.rule_version(), 1) << m.nominal_date();
+  }
   v1::ReviseMeetingRuleRequest revise;
   revise.set_name(rule.name());
   revise.set_etag(rule.etag());
@@ -199,6 +213,54 @@ TEST_F(RulesTest, HolidayCalendarsAreVersionedAndShiftMeetings) {
   get.set_version(0);
   ExpectError(stub().GetHolidayCalendar(Context().get(), get, &read),
               grpc::StatusCode::NOT_FOUND, "holidayCalendars/");
+}
+
+// Every rule write takes the generation row (migration 0012) as its last
+// lock before the feed's counter: 16 clients creating, revising and
+// setting calendars at once, each reading its schedule back, all succeed,
+// and each read sees its own client's latest version.
+TEST_F(RulesTest, SixteenClientsWriteRulesAndCalendarsAtOnce) {
+  Tree tree = MakeTree(0);
+  const int y = NextYear() + 60;
+  constexpr int kClients = 16;
+  std::vector<std::string> cells;
+  for (int i = 0; i < kClients; ++i) {
+    cells.push_back(MakeCellUnder(
+        tree.bloc, registry::v1::CELL_CATEGORY_ADMINISTRATIVE_AGENCY));
+  }
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      const v1::MeetingRule rule =
+          MakeDayRule(cells[i], 1 + i, Day(y, 1, 1), v1::RULE_TARGET_CELL);
+      v1::ReviseMeetingRuleRequest revise;
+      revise.set_name(rule.name());
+      revise.set_etag(rule.etag());
+      v1::MeetingRuleVersion* v = revise.mutable_version();
+      v->set_pattern(v1::DAY_PATTERN_DAY_OF_MONTH);
+      v->set_day_of_month(2 + i);
+      v->set_effective_from(Day(y, 7, 1));
+      v1::MeetingRule revised;
+      grpc::Status status =
+          stub().ReviseMeetingRule(Context().get(), revise, &revised);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      v1::SetHolidayCalendarRequest set;
+      set.mutable_calendar()->set_year(y + i % 4);
+      set.mutable_calendar()->set_source("test");
+      v1::Holiday* holiday = set.mutable_calendar()->add_holidays();
+      holiday->set_date(Day(y + i % 4, 5, 1));
+      holiday->set_title("Quốc tế Lao động");
+      v1::HolidayCalendar calendar;
+      status = stub().SetHolidayCalendar(Context().get(), set, &calendar);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      const std::vector<v1::Meeting> august =
+          Meetings(cells[i], Day(y, 8, 1), Day(y, 8, 31));
+      ASSERT_EQ(august.size(), 1u) << cells[i];
+      EXPECT_EQ(august[0].nominal_date(), Day(y, 8, 2 + i));
+      EXPECT_EQ(august[0].rule_version(), 2);
+    });
+  }
+  for (std::thread& client : clients) client.join();
 }
 
 class PostponementTest : public SchedulingTest {
