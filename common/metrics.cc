@@ -105,6 +105,13 @@ struct Families {
                       "the client did not see, and a design smell when "
                       "it is frequent.")
                 .Register(r)),
+        rosters(prometheus::BuildCounter()
+                    .Name("chibo_roster_answers_total")
+                    .Help("Cell rosters a write checked against, by where "
+                          "the answer came from: \"memory\" (kept, the "
+                          "registry's feed head unmoved since it was asked) "
+                          "or \"registry\" (asked now).")
+                    .Register(r)),
         ready(prometheus::BuildGauge()
                   .Name("chibo_ready")
                   .Help("1 while the readiness check passes (database "
@@ -126,6 +133,7 @@ struct Families {
   prometheus::Family<prometheus::Gauge>& feed_holds_lease;
   prometheus::Counter& keys_pruned;
   prometheus::Family<prometheus::Counter>& transaction_retries;
+  prometheus::Family<prometheus::Counter>& rosters;
   prometheus::Gauge& ready;
 };
 
@@ -262,6 +270,10 @@ void RecordTransactionRetry(bool deadlock) {
   F().transaction_retries
       .Add({{"reason", deadlock ? "deadlock" : "lock_wait_timeout"}})
       .Increment();
+}
+
+void RecordRosterAnswer(bool from_memory) {
+  F().rosters.Add({{"from", from_memory ? "memory" : "registry"}}).Increment();
 }
 
 void RecordReady(bool ready) { F().ready.Set(ready ? 1 : 0); }

@@ -82,6 +82,10 @@ void RecordIdempotencyKeysPruned(int64_t count);
 // after a deadlock (reason "deadlock") or a lock wait timeout.
 void RecordTransactionRetry(bool deadlock);
 
+// chibo_roster_answers_total{from="memory"|"registry"}: a cell roster
+// handed out by RosterCache (common/roster_cache.h), kept or asked now.
+void RecordRosterAnswer(bool from_memory);
+
 // chibo_ready: 1 while the readiness check passes (common/readiness.h).
 void RecordReady(bool ready);
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/metrics.h"
 #include "common/status_macros.h"
 
 namespace chibo {
@@ -22,6 +23,7 @@ absl::StatusOr<std::shared_ptr<const RosterCache::Answer>> RosterCache::Get(
     }
     // Any other refusal (a registry without the feed): ask, keep nothing.
     ASSIGN_OR_RETURN(Answer fetched, fetch_(call, key));
+    RecordRosterAnswer(false);
     return std::make_shared<const Answer>(std::move(fetched));
   }
   {
@@ -30,11 +32,13 @@ absl::StatusOr<std::shared_ptr<const RosterCache::Answer>> RosterCache::Get(
     if (it != entries_.end() &&
         FeedHeadWatch::Current(it->second.taken, *now)) {
       ++hits_;
+      RecordRosterAnswer(true);
       return it->second.answer;
     }
   }
   // Asked after the read: the answer reflects every change up to its head.
   ASSIGN_OR_RETURN(Answer fetched, fetch_(call, key));
+  RecordRosterAnswer(false);
   auto kept = std::make_shared<const Answer>(std::move(fetched));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(key);

@@ -304,6 +304,8 @@ TEST_F(TreeViewTest, ARosterIsAskedAgainOnlyAfterARegistryWrite) {
   tree.Member(ResourceName("organizations", cell_), "Nguyễn Văn Một",
               registry::v1::MEMBER_STATUS_FULL, "2020-01-01");
   const double listed = ListedCellMembers();
+  const double from_memory =
+      testing::CounterValue("chibo_roster_answers_total", {{"from", "memory"}});
   auto first = view_->GetCellWithMembers(Call(), cell_, "cell", day);
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_EQ(first->members().size(), 1u);
@@ -312,6 +314,9 @@ TEST_F(TreeViewTest, ARosterIsAskedAgainOnlyAfterARegistryWrite) {
   EXPECT_EQ(again->members().size(), 1u);
   EXPECT_EQ(again->cell.ancestors, first->cell.ancestors);
   EXPECT_EQ(ListedCellMembers(), listed + 1);
+  EXPECT_EQ(
+      testing::CounterValue("chibo_roster_answers_total", {{"from", "memory"}}),
+      from_memory + 1);
   // A member joins: the next write sees them.
   tree.Member(ResourceName("organizations", cell_), "Nguyễn Văn Hai",
               registry::v1::MEMBER_STATUS_FULL, "2020-01-01");
