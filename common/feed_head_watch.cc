@@ -35,7 +35,8 @@ absl::StatusOr<FeedHeadWatch::Mark> FeedHeadWatch::Read(absl::Time deadline) {
           absl::Now() >= deadline) {
         return result_;
       }
-      waiter.round = started_ + 1;
+      // A round running now began after this caller came; else the next.
+      waiter.round = running_ ? started_ : started_ + 1;
       continue;
     }
     if (running_) {
@@ -48,7 +49,17 @@ absl::StatusOr<FeedHeadWatch::Mark> FeedHeadWatch::Read(absl::Time deadline) {
     running_ = true;
     const int64_t round = ++started_;
     mu_.Unlock();
-    absl::StatusOr<int64_t> head = read_head_(deadline);
+    absl::StatusOr<int64_t> head = absl::InternalError("no head read");
+    try {
+      head = read_head_(deadline);
+    } catch (...) {
+      // The waiters must not wait for a round that never ends.
+      mu_.Lock();
+      result_ = absl::InternalError("reading the peer's feed head failed");
+      finished_ = round;
+      running_ = false;
+      throw;
+    }
     mu_.Lock();
     if (head.ok()) {
       mark_ = Next(*head);

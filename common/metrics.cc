@@ -107,7 +107,8 @@ struct Families {
                 .Register(r)),
         rosters(prometheus::BuildCounter()
                     .Name("chibo_roster_answers_total")
-                    .Help("Cell rosters a write checked against, by where "
+                    .Help("Cell rosters a write or a scope check used, by "
+                          "where "
                           "the answer came from: \"memory\" (kept, the "
                           "registry's feed head unmoved since it was asked) "
                           "or \"registry\" (asked now).")

@@ -26,15 +26,19 @@ absl::StatusOr<std::shared_ptr<const RosterCache::Answer>> RosterCache::Get(
     RecordRosterAnswer(false);
     return std::make_shared<const Answer>(std::move(fetched));
   }
+  std::shared_ptr<const Answer> kept_answer;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(key);
     if (it != entries_.end() &&
         FeedHeadWatch::Current(it->second.taken, *now)) {
       ++hits_;
-      RecordRosterAnswer(true);
-      return it->second.answer;
+      kept_answer = it->second.answer;
     }
+  }
+  if (kept_answer != nullptr) {
+    RecordRosterAnswer(true);
+    return kept_answer;
   }
   // Asked after the read: the answer reflects every change up to its head.
   ASSIGN_OR_RETURN(Answer fetched, fetch_(call, key));

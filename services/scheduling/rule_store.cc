@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/dates.h"
 #include "common/etag.h"
 #include "common/idempotency.h"
@@ -273,28 +274,35 @@ absl::Status SchedulingStore::ReviseRule(
       });
 }
 
-int64_t SchedulingStore::RuleDataGeneration(DbConnection& db) {
+std::optional<int64_t> SchedulingStore::RuleDataGeneration(DbConnection& db) {
   std::unique_ptr<sql::ResultSet> row(
       db.Prepare("SELECT generation FROM rule_data_generation WHERE id = 1")
           .executeQuery());
-  return row->next() ? row->getInt64(1) : 0;
+  if (!row->next()) return std::nullopt;
+  return row->getInt64(1);
 }
 
 void SchedulingStore::BumpRuleDataGeneration(DbConnection& db) {
-  // The last lock a rule write takes before the feed's counter (at
-  // commit), in every such write: no two of them wait on each other in
-  // opposite order.
+  // Taken late in each rule write, after its own rows; only the three rule
+  // writes take it, so no two of them wait on each other in opposite
+  // order. A missing row comes back with this write.
   db.Prepare(
-        "UPDATE rule_data_generation SET generation = generation + 1 "
-        "WHERE id = 1")
+        "INSERT INTO rule_data_generation (id, generation) VALUES (1, 1) "
+        "ON DUPLICATE KEY UPDATE generation = generation + 1")
       .executeUpdate();
 }
 
-void SchedulingStore::KeepGeneration(int64_t generation) {
-  if (rule_data_generation_ == generation) return;
-  rule_data_generation_ = generation;
+bool SchedulingStore::UseKeptRuleData(std::optional<int64_t> generation) {
+  if (!generation) return false;
+  const absl::Time now = absl::Now();
+  const bool fresh = now - rule_data_since_ <= kMaxKeptRuleDataAge;
+  if (*generation == rule_data_generation_ && fresh) return true;
+  if (*generation < rule_data_generation_ && fresh) return false;
+  rule_data_generation_ = *generation;
+  rule_data_since_ = now;
   rules_by_owner_.clear();
   holidays_by_years_.clear();
+  return true;
 }
 
 namespace {
@@ -344,14 +352,15 @@ absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
       *pool_, call.deadline, "loading meeting rules", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
         found.clear();
-        const int64_t generation = RuleDataGeneration(db);
+        const std::optional<int64_t> generation = RuleDataGeneration(db);
         std::vector<int64_t> missing;
+        bool keep = false;
         {
           std::lock_guard<std::mutex> lock(rule_data_mu_);
-          KeepGeneration(generation);
+          keep = UseKeptRuleData(generation);
           for (int64_t id : organization_ids) {
             auto kept = rules_by_owner_.find(id);
-            if (kept == rules_by_owner_.end()) {
+            if (!keep || kept == rules_by_owner_.end()) {
               missing.push_back(id);
             } else {
               found[id] = kept->second;
@@ -365,7 +374,7 @@ absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
           // Read at `generation` or later: kept under it, and retired by
           // the next bump either way.
           std::lock_guard<std::mutex> lock(rule_data_mu_);
-          if (rule_data_generation_ == generation) {
+          if (keep && rule_data_generation_ == *generation) {
             if (rules_by_owner_.size() + loaded.size() > kMaxKeptRuleOwners) {
               rules_by_owner_.clear();
             }
@@ -474,12 +483,13 @@ absl::StatusOr<LoadedHolidays> SchedulingStore::LoadHolidays(
   RETURN_IF_ERROR(WithConnection(
       *pool_, call.deadline, "loading holidays", TxMode::kRead,
       [&](DbConnection& db) -> absl::Status {
-        const int64_t generation = RuleDataGeneration(db);
+        const std::optional<int64_t> generation = RuleDataGeneration(db);
+        bool keep = false;
         {
           std::lock_guard<std::mutex> lock(rule_data_mu_);
-          KeepGeneration(generation);
+          keep = UseKeptRuleData(generation);
           auto held = holidays_by_years_.find({first_year, last_year});
-          if (held != holidays_by_years_.end()) {
+          if (keep && held != holidays_by_years_.end()) {
             loaded = held->second;
             return absl::OkStatus();
           }
@@ -513,7 +523,7 @@ absl::StatusOr<LoadedHolidays> SchedulingStore::LoadHolidays(
         loaded.calendar =
             WorkingCalendar(std::move(days), std::move(working_days));
         std::lock_guard<std::mutex> lock(rule_data_mu_);
-        if (rule_data_generation_ == generation) {
+        if (keep && rule_data_generation_ == *generation) {
           // A few ranges of years are ever asked; the bound is against
           // surprises.
           if (holidays_by_years_.size() >= 256) holidays_by_years_.clear();

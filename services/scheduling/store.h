@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "chibo/scheduling/v1/scheduling.pb.h"
 #include "common/mysql_pool.h"
 #include "common/rpc.h"
@@ -218,15 +219,23 @@ class SchedulingStore {
   // Rules and holiday versions change only by this service's writes, and
   // each such write bumps rule_data_generation (migration 0012) in its
   // transaction: what LoadRules and LoadHolidays read is kept for the
-  // generation they read it at, and a read checks that one row.
-  static int64_t RuleDataGeneration(DbConnection& db);
+  // generation they read it at, and a read checks that one row. The
+  // generation, or nullopt when its row is missing (nothing is kept then).
+  static std::optional<int64_t> RuleDataGeneration(DbConnection& db);
   static void BumpRuleDataGeneration(DbConnection& db);
-  // Empties rule_data_ when it holds another generation (rule_data_mu_
-  // held).
-  void KeepGeneration(int64_t generation);
+  // Whether a read at `generation` may use and fill the kept data
+  // (rule_data_mu_ held). A newer generation, or kept data older than
+  // kMaxKeptRuleDataAge, empties it first; an older generation (a read
+  // that raced a write this process already saw) neither reads nor fills
+  // it. The age limit bounds what a writer that does not bump (a replica
+  // from before migration 0012 during a rolling upgrade, a hand-made SQL
+  // fix) can leave stale.
+  bool UseKeptRuleData(std::optional<int64_t> generation);
   static constexpr size_t kMaxKeptRuleOwners = 50000;
+  static constexpr absl::Duration kMaxKeptRuleDataAge = absl::Seconds(1);
   std::mutex rule_data_mu_;
   int64_t rule_data_generation_ = -1;
+  absl::Time rule_data_since_ = absl::InfinitePast();
   // owner -> its rules (empty: none), in the order LoadRules returns them.
   std::map<int64_t, std::vector<ScopedRule>> rules_by_owner_;
   std::map<std::pair<int, int>, LoadedHolidays> holidays_by_years_;
