@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, db_password_file, "",
           "File holding the database password (e.g. a mounted Secret).");
 ABSL_FLAG(std::string, db_schema, "", "The service's own schema.");
 ABSL_FLAG(int, db_pool_size, 16, "Most open database connections.");
+ABSL_FLAG(int, db_write_group_max, 16,
+          "Most calls that group commit (common/group_write.h) writes in one "
+          "transaction; 1 writes every call in a transaction of its own.");
 ABSL_FLAG(int, db_timeout_ms, 5000,
           "Connect/read/write timeout of a database call, in milliseconds.");
 ABSL_FLAG(int, db_wait_seconds, 30,
@@ -78,6 +81,10 @@ void Validate() {
   }
   const int pool = absl::GetFlag(FLAGS_db_pool_size);
   if (pool < 1 || pool > 1000) FailFlag("--db_pool_size must be 1..1000");
+  const int group = absl::GetFlag(FLAGS_db_write_group_max);
+  if (group < 1 || group > 128) {
+    FailFlag("--db_write_group_max must be 1..128");
+  }
   if (absl::GetFlag(FLAGS_db_timeout_ms) < 100) {
     FailFlag("--db_timeout_ms must be at least 100");
   }
@@ -128,6 +135,7 @@ absl::StatusOr<MysqlOptions> MysqlOptionsFromFlags() {
     options.password = std::string(absl::StripAsciiWhitespace(content.str()));
   }
   options.pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  options.write_group_max = absl::GetFlag(FLAGS_db_write_group_max);
   options.io_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_db_timeout_ms));
   return options;
 }

@@ -25,6 +25,7 @@ ABSL_DECLARE_FLAG(std::string, db_password);
 ABSL_DECLARE_FLAG(std::string, db_password_file);
 ABSL_DECLARE_FLAG(std::string, db_schema);
 ABSL_DECLARE_FLAG(int, db_pool_size);
+ABSL_DECLARE_FLAG(int, db_write_group_max);
 ABSL_DECLARE_FLAG(int, db_timeout_ms);
 ABSL_DECLARE_FLAG(int, db_wait_seconds);
 ABSL_DECLARE_FLAG(bool, migrate);

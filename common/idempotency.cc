@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "common/mysql_pool.h"
 #include "common/rpc.h"
+#include "common/sql_batch.h"
 #include "common/sql_error.h"
 #include "common/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -48,7 +49,43 @@ std::string KeyHash(const CallContext& call) {
   return digest;
 }
 
+constexpr const char* kInsertClaims[] = CHIBO_SQL_BATCHES(
+    "INSERT INTO idempotency_keys (key_hash, request_id, method, "
+    "request_hash, response, created_at) VALUES ",
+    "(?, ?, ?, ?, ?, UTC_TIMESTAMP(6))", "");
+
 }  // namespace
+
+IdempotencyClaim ClaimOf(const CallContext& call,
+                         const google::protobuf::Message& request,
+                         const google::protobuf::Message& response) {
+  IdempotencyClaim claim;
+  claim.key_hash = KeyHash(call);
+  claim.request_id = call.request_id;
+  claim.method = call.method;
+  claim.request_hash = RequestHash(request);
+  claim.response = response.SerializeAsString();
+  return claim;
+}
+
+void InsertClaims(DbConnection& db, const std::vector<IdempotencyClaim>& all) {
+  for (const SqlBatch& batch : PlanSqlBatches(static_cast<int>(all.size()))) {
+    sql::PreparedStatement& insert =
+        db.Prepare(kInsertClaims[batch.size_index]);
+    int p = 1;
+    for (int i = batch.begin; i < batch.begin + batch.count; ++i) {
+      // Binary values as strings, not setBlob: Connector/C++ sends a blob
+      // parameter in a round trip of its own (mysql_stmt_send_long_data).
+      // The string keeps its length, so binary bytes pass unchanged.
+      insert.setString(p++, all[i].key_hash);
+      insert.setString(p++, all[i].request_id);
+      insert.setString(p++, all[i].method);
+      insert.setString(p++, all[i].request_hash);
+      insert.setString(p++, all[i].response);
+    }
+    insert.executeUpdate();
+  }
+}
 
 absl::Status ValidateRequestId(absl::string_view request_id) {
   if (request_id.size() > 128) {
@@ -125,21 +162,9 @@ absl::Status IdempotentWrite(
         [&](DbConnection& db) -> absl::Status {
           claimed_elsewhere = false;
           RETURN_IF_ERROR(write(db));
-          sql::PreparedStatement& claim = db.Prepare(
-              "INSERT INTO idempotency_keys "
-              "(key_hash, request_id, method, request_hash, response, "
-              "created_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))");
-          // Binary values as strings, not setBlob: Connector/C++ sends a
-          // blob parameter in a round trip of its own
-          // (mysql_stmt_send_long_data). The string keeps its length, so
-          // binary bytes pass unchanged.
-          claim.setString(1, key);
-          claim.setString(2, call.request_id);
-          claim.setString(3, call.method);
-          claim.setString(4, hash);
-          claim.setString(5, response->SerializeAsString());
           try {
-            claim.executeUpdate();
+            InsertClaims(db, {{key, call.request_id, call.method, hash,
+                               response->SerializeAsString()}});
           } catch (const sql::SQLException& e) {
             if (e.getErrorCode() != kErrDuplicateKey) throw;
             claimed_elsewhere = true;

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -31,6 +33,24 @@ absl::Status IdempotentWrite(
     const google::protobuf::Message& request,
     google::protobuf::Message* response,
     const std::function<absl::Status(DbConnection&)>& write);
+
+// A request_id's row as the write that claims it inserts it: the key, the
+// request's hash and the answer. See IdempotentWrite.
+struct IdempotencyClaim {
+  std::string key_hash;  // SHA-256 of "<method> <request_id>", 32 bytes
+  std::string request_id;
+  std::string method;
+  std::string request_hash;
+  std::string response;  // serialized
+};
+IdempotencyClaim ClaimOf(const CallContext& call,
+                         const google::protobuf::Message& request,
+                         const google::protobuf::Message& response);
+
+// Inserts the claims' rows in a few multi-row statements on `db`, inside
+// the write's transaction. Throws Connector/C++'s duplicate-key exception
+// (kErrDuplicateKey) when any of the keys is taken, or taken twice here.
+void InsertClaims(DbConnection& db, const std::vector<IdempotencyClaim>& all);
 
 // Deletes keys older than `retention`, `batch_size` rows per short
 // transaction (so writes are never blocked for long), until none is left

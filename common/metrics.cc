@@ -113,6 +113,23 @@ struct Families {
                           "registry's feed head unmoved since it was asked) "
                           "or \"registry\" (asked now).")
                     .Register(r)),
+        group_writes(
+            prometheus::BuildCounter()
+                .Name("chibo_group_writes_total")
+                .Help("Calls written by a GroupWriter (common/group_write.h), "
+                      "by how: \"alone\" (nothing else was waiting), "
+                      "\"together\" (in one transaction with other calls) "
+                      "or \"again_alone\" (their group failed, so each "
+                      "was written again in a transaction of its own).")
+                .Register(r)),
+        group_write_groups(
+            prometheus::BuildCounter()
+                .Name("chibo_group_write_transactions_total")
+                .Help("Transactions a GroupWriter ran for two or more calls "
+                      "at once; chibo_group_writes_total{how=\"together\"} "
+                      "divided by this is the mean group.")
+                .Register(r)
+                .Add({})),
         ready(prometheus::BuildGauge()
                   .Name("chibo_ready")
                   .Help("1 while the readiness check passes (database "
@@ -135,6 +152,8 @@ struct Families {
   prometheus::Counter& keys_pruned;
   prometheus::Family<prometheus::Counter>& transaction_retries;
   prometheus::Family<prometheus::Counter>& rosters;
+  prometheus::Family<prometheus::Counter>& group_writes;
+  prometheus::Counter& group_write_groups;
   prometheus::Gauge& ready;
 };
 
@@ -275,6 +294,21 @@ void RecordTransactionRetry(bool deadlock) {
 
 void RecordRosterAnswer(bool from_memory) {
   F().rosters.Add({{"from", from_memory ? "memory" : "registry"}}).Increment();
+}
+
+void RecordGroupWrite(int calls, bool together) {
+  Families& f = F();
+  if (calls == 1) {
+    static prometheus::Counter* alone = &f.group_writes.Add({{"how", "alone"}});
+    alone->Increment();
+    return;
+  }
+  static prometheus::Counter* in_group =
+      &f.group_writes.Add({{"how", "together"}});
+  static prometheus::Counter* again =
+      &f.group_writes.Add({{"how", "again_alone"}});
+  (together ? in_group : again)->Increment(calls);
+  if (together) f.group_write_groups.Increment();
 }
 
 void RecordReady(bool ready) { F().ready.Set(ready ? 1 : 0); }

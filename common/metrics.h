@@ -86,6 +86,12 @@ void RecordTransactionRetry(bool deadlock);
 // handed out by RosterCache (common/roster_cache.h), kept or asked now.
 void RecordRosterAnswer(bool from_memory);
 
+// chibo_group_writes_total{how} and chibo_group_write_transactions_total:
+// a GroupWriter (common/group_write.h) wrote `calls` calls, in one
+// transaction together, or (their group failed) each again alone. One
+// call is "alone".
+void RecordGroupWrite(int calls, bool together);
+
 // chibo_ready: 1 while the readiness check passes (common/readiness.h).
 void RecordReady(bool ready);
 

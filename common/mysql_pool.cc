@@ -41,7 +41,7 @@ void InitMysqlDriver() { Driver(); }
 class TransactionRunner {
  public:
   static void Begin(DbConnection& db, TxMode mode) {
-    db.before_commit_.clear();
+    Forget(db);
     std::unique_ptr<sql::Statement> begin(db.raw().createStatement());
     if (mode == TxMode::kWriteReadCommitted) {
       begin->execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
@@ -54,12 +54,16 @@ class TransactionRunner {
     std::vector<std::function<void(DbConnection&)>> hooks;
     hooks.swap(db.before_commit_);
     for (auto& hook : hooks) hook(db);
+    db.slots_.clear();
   }
   static void Commit(DbConnection& db) {
     RunHooks(db);
     db.raw().commit();
   }
-  static void Forget(DbConnection& db) { db.before_commit_.clear(); }
+  static void Forget(DbConnection& db) {
+    db.before_commit_.clear();
+    db.slots_.clear();
+  }
 };
 
 namespace {
@@ -78,6 +82,13 @@ absl::Duration RetryBackoff(int retry) {
 
 void DbConnection::BeforeCommit(std::function<void(DbConnection&)> hook) {
   before_commit_.push_back(std::move(hook));
+}
+
+std::shared_ptr<void>& DbConnection::TransactionSlot(const void* key) {
+  for (auto& [slot_key, value] : slots_) {
+    if (slot_key == key) return value;
+  }
+  return slots_.emplace_back(key, nullptr).second;
 }
 
 DbConnection::DbConnection(std::unique_ptr<sql::Connection> connection)

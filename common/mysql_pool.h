@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -30,6 +31,9 @@ struct MysqlOptions {
   std::string password;
   std::string schema;
   int pool_size = 16;
+  // Most calls a GroupWriter on this pool writes in one transaction
+  // (common/group_write.h); 1 writes each call alone.
+  int write_group_max = 16;
   // Connect, read and write timeouts: shorter than any RPC deadline so a
   // hung database turns into UNAVAILABLE rather than a hung call.
   absl::Duration io_timeout = absl::Seconds(5);
@@ -61,6 +65,13 @@ class DbConnection {
   // Dropped when the transaction rolls back.
   void BeforeCommit(std::function<void(DbConnection&)> hook);
 
+  // A value that lives as long as the current transaction, one per `key`
+  // (the address of something of the caller's): null until the caller
+  // sets it, dropped at commit or rollback. The outbox gathers a
+  // transaction's changes here, so that they take their sequences with
+  // one counter update however many writes the transaction holds.
+  std::shared_ptr<void>& TransactionSlot(const void* key);
+
  private:
   friend class TransactionRunner;
 
@@ -68,6 +79,7 @@ class DbConnection {
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>>
       statements_;
   std::vector<std::function<void(DbConnection&)>> before_commit_;
+  std::vector<std::pair<const void*, std::shared_ptr<void>>> slots_;
 };
 
 // A bounded pool: at most `pool_size` connections, one per in-flight call.

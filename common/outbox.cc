@@ -116,23 +116,43 @@ PendingChange Pending(const CallContext& call, const ChangeRecord& change) {
   return pending;
 }
 
+// The changes of the current transaction, inserted together just before
+// its COMMIT: one is two statements (counter, row), several share one
+// counter update (InsertChanges). A transaction that holds many writes (a
+// bulk import, a group of records written together, common/group_write.h)
+// pays for its events once, not two statements per write.
+std::vector<PendingChange>& PendingChangesOf(DbConnection& db) {
+  static const char kSlot = 0;
+  std::shared_ptr<void>& slot = db.TransactionSlot(&kSlot);
+  if (slot == nullptr) {
+    auto pending = std::make_shared<std::vector<PendingChange>>();
+    slot = pending;
+    db.BeforeCommit([pending](DbConnection& tx) {
+      if (pending->size() == 1) {
+        InsertChange(tx, pending->front());
+      } else {
+        InsertChanges(tx, *pending);
+      }
+    });
+  }
+  return *static_cast<std::vector<PendingChange>*>(slot.get());
+}
+
 }  // namespace
 
 void AppendChange(DbConnection& db, const CallContext& call,
                   const ChangeRecord& change) {
-  auto pending = std::make_shared<PendingChange>(Pending(call, change));
-  db.BeforeCommit([pending](DbConnection& tx) { InsertChange(tx, *pending); });
+  PendingChangesOf(db).push_back(Pending(call, change));
 }
 
 void AppendChanges(DbConnection& db, const CallContext& call,
                    const std::vector<ChangeRecord>& changes) {
   if (changes.empty()) return;
-  auto pending = std::make_shared<std::vector<PendingChange>>();
-  pending->reserve(changes.size());
+  std::vector<PendingChange>& pending = PendingChangesOf(db);
+  pending.reserve(pending.size() + changes.size());
   for (const ChangeRecord& change : changes) {
-    pending->push_back(Pending(call, change));
+    pending.push_back(Pending(call, change));
   }
-  db.BeforeCommit([pending](DbConnection& tx) { InsertChanges(tx, *pending); });
 }
 
 absl::Status ReadOutbox(MysqlPool& pool, absl::Time deadline, int64_t after,

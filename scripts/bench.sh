@@ -682,21 +682,40 @@ run_province_cases() { # REGISTRY_PORT SCHEDULING_PORT BLOC SOCKET
   LOAD_CONCURRENCY=16
   LOADGEN_EXTRA=(--unique_fields=request_id --id_style=random)
   local -a lines=()
-  local round
+  local round calls=0 sched_ticks=0 reg_ticks=0 db_ticks=0 stmts=0
+  local -a delta
+  DB_SOCK="$sock"
   for ((round = 1; round <= ROUNDS; round++)); do
     run_load "record33-$round" "$scheduling_port" \
       /chibo.scheduling.v1.SchedulingService/RecordMeeting "$json" \
       "$SCHEDULING_PID" "$REGISTRY_PID" "$DB_PID"
     lines+=("$RESULT")
+    calls=$((calls + $(json_field "$RESULT" calls)))
+    sched_ticks=$((sched_ticks + CPU[$SCHEDULING_PID]))
+    reg_ticks=$((reg_ticks + CPU[$REGISTRY_PID]))
+    db_ticks=$((db_ticks + CPU[$DB_PID]))
+    read -r -a delta <<<"${DB_DELTA:-0 0 0}"
+    stmts=$((stmts + delta[0]))
   done
+  DB_SOCK=""
   LOAD_CONCURRENCY=""
   LOADGEN_EXTRA=()
   RECORD33="$(summarize "${lines[@]}")"
+  RECORD33_COST="{\"scheduling_cpu_us\":$(per_call_us "$sched_ticks" "$calls"),\"registry_cpu_us\":$(per_call_us "$reg_ticks" "$calls"),\"mariadb_cpu_us\":$(per_call_us "$db_ticks" "$calls"),\"statements\":$(awk -v s="$stmts" -v n="$calls" 'BEGIN {printf "%.1f", (n > 0 ? s / n : 0)}')}"
   chibo_log "raw: record + 33 attendance rows + outbox event per transaction, 16 threads, ${DURATION}s"
+  local db0 q0 q1 raw_n
+  db0="$(cpu_ticks "$DB_PID")"
+  DB_SOCK="$sock"
+  read -r q0 _ <<<"$(db_counters)"
   RAW_RECORD="$("$RAWSQL" --socket="$sock" --schema=chibo_scheduling \
     --mode=record --attendance=33 --concurrency=16 --duration="$DURATION")" ||
     fail "chibo-rawsql record failed"
+  read -r q1 _ <<<"$(db_counters)"
+  DB_SOCK=""
+  raw_n="$(json_field "$RAW_RECORD" transactions)"
+  RAW_RECORD_COST="{\"client_cpu_us\":$(json_field "$RAW_RECORD" client_cpu_us),\"mariadb_cpu_us\":$(per_call_us $(($(cpu_ticks "$DB_PID") - db0)) "$raw_n"),\"statements\":$(awk -v s=$((q1 - q0)) -v n="$raw_n" 'BEGIN {printf "%.1f", (n > 0 ? s / n : 0)}')}"
 }
+RECORD33_COST="" RAW_RECORD_COST=""
 
 # GetComplianceReport (one year) and ListMeetings (one month, every page)
 # of the province root, each against the raw read of the same rows, calls
@@ -765,6 +784,8 @@ report_province_cases() {
   printf "$prow" "BulkUpsertMembers (rows/s, 8 threads)" "$api_rows" "$raw_rows" "$member_ratio" ">= 0.5 ($verdict_m)"
   # shellcheck disable=SC2059
   printf "$prow" "RecordMeeting 33 rows (calls/s, 16 threads)" "$rec_qps" "$raw_tx" "$rec_ratio" ">= 0.7 ($verdict_r; p50 ${rec_p50} ms, p99 ${rec_p99} ms)"
+  echo "  RecordMeeting per call: scheduling $(json_field "$RECORD33_COST" scheduling_cpu_us) us, registry $(json_field "$RECORD33_COST" registry_cpu_us) us, MariaDB $(json_field "$RECORD33_COST" mariadb_cpu_us) us of CPU, $(json_field "$RECORD33_COST" statements) statements"
+  echo "  raw per transaction:    client $(json_field "$RAW_RECORD_COST" client_cpu_us) us, MariaDB $(json_field "$RAW_RECORD_COST" mariadb_cpu_us) us of CPU, $(json_field "$RAW_RECORD_COST" statements) statements"
   ((rec_err == 0)) || fail "RecordMeeting with 33 attendance rows: $rec_err call(s) failed ($rec_codes)"
   local c_p50 c_p99 c_raw c_ratio m_total m_raw m_ratio m_p50 m_p99 m_pages verdict_c verdict_ca verdict_mm verdict_mp
   c_p50="$(json_field "$READ_COMPLIANCE" p50_ms)"
@@ -800,7 +821,7 @@ report_province_cases() {
 {"date":"$stamp","machine":"$(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)","smoke":$SMOKE,
  "province":$PROVINCE,
  "bulk_upsert_members":{"rows_per_second":$api_rows,"raw_rows_per_second":$raw_rows,"ratio":"$member_ratio","goal":">= 0.5","raw":$RAW_MEMBERS},
- "record_meeting_33":{"calls_per_second":$rec_qps,"p50_ms":$rec_p50,"p99_ms":$rec_p99,"errors":$rec_err,"raw_transactions_per_second":$raw_tx,"ratio":"$rec_ratio","goal":">= 0.7","raw":$RAW_RECORD},
+ "record_meeting_33":{"calls_per_second":$rec_qps,"p50_ms":$rec_p50,"p99_ms":$rec_p99,"errors":$rec_err,"raw_transactions_per_second":$raw_tx,"ratio":"$rec_ratio","goal":">= 0.7","raw":$RAW_RECORD,"cost_per_call":${RECORD33_COST:-null},"raw_cost_per_transaction":${RAW_RECORD_COST:-null}},
  "compliance_report_year":{"chibo":${READ_COMPLIANCE:-null},"raw":${RAW_COMPLIANCE:-null},"ratio":"$c_ratio","goal":"<= 1.0 x raw, <= 500 ms"},
  "list_meetings_month":{"chibo":${READ_MEETINGS:-null},"raw":${RAW_MEETINGS:-null},"ratio":"$m_ratio","goal":"<= 1.0 x raw, page p99 <= 20 ms"}}
 JSON

@@ -88,15 +88,19 @@ absl::StatusOr<LoadedHolidays> SchedulingServiceImpl::LoadHolidays(
                               static_cast<int>(to.year()) + 1);
 }
 
-absl::StatusOr<std::vector<MeetingRule>> SchedulingServiceImpl::LoadCellRules(
+absl::Status SchedulingServiceImpl::LoadCellRules(
     const CallContext& call, const OrgInfo& cell, absl::CivilDay from,
-    absl::CivilDay to) {
-  ASSIGN_OR_RETURN(
-      std::vector<ScopedRule> scoped,
-      store_->LoadRules(call, std::set<int64_t>(cell.ancestors.begin(),
-                                                cell.ancestors.end())));
-  return ApplicableRules(scoped, cell.ancestors, cell.category,
-                         from - kMarginDays, to + kMarginDays);
+    absl::CivilDay to, std::vector<MeetingRule>* rules,
+    LoadedHolidays* holidays) {
+  std::vector<ScopedRule> scoped;
+  // The years LoadHolidays reads for [from, to].
+  RETURN_IF_ERROR(store_->LoadRulesAndHolidays(
+      call, std::set<int64_t>(cell.ancestors.begin(), cell.ancestors.end()),
+      static_cast<int>(from.year()) - 1, static_cast<int>(to.year()) + 1,
+      &scoped, holidays));
+  *rules = ApplicableRules(scoped, cell.ancestors, cell.category,
+                           from - kMarginDays, to + kMarginDays);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CellData> SchedulingServiceImpl::LoadCell(

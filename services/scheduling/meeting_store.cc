@@ -460,8 +460,8 @@ absl::Status SchedulingStore::RecordMeeting(
     const CallContext& call, const v1::RecordMeetingRequest& request,
     const NewRecord& record, v1::MeetingRecord* out) {
   const v1::MeetingRecord& r = request.record();
-  return IdempotentWrite(
-      *pool_, call, "recording a meeting", request, out,
+  return record_writes_.Write(
+      call, "recording a meeting", request, out,
       [&](DbConnection& db) -> absl::Status {
         if (record.nominal_day) {
           // Takes turns with postponements of the same meeting.

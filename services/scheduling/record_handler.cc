@@ -146,10 +146,10 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
         const absl::CivilDay anchor = record.nominal_day.value_or(held_day);
         // Only the rules: the cell's records and postponements (and an
         // attendance query per record) are not needed to write one.
-        ASSIGN_OR_RETURN(const std::vector<MeetingRule> rules,
-                         LoadCellRules(call, cell, anchor, anchor));
-        ASSIGN_OR_RETURN(LoadedHolidays holidays,
-                         LoadHolidays(call, anchor, anchor));
+        std::vector<MeetingRule> rules;
+        LoadedHolidays holidays;
+        RETURN_IF_ERROR(
+            LoadCellRules(call, cell, anchor, anchor, &rules, &holidays));
         std::optional<Occurrence> occurrence;
         if (record.nominal_day) {
           occurrence =

@@ -343,53 +343,73 @@ std::map<int64_t, std::vector<ScopedRule>> ReadRulesOf(
 
 }  // namespace
 
-absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
-    const CallContext& call, const std::set<int64_t>& organization_ids) {
+absl::Status SchedulingStore::RulesOn(DbConnection& db,
+                                      std::optional<int64_t> generation,
+                                      const std::set<int64_t>& organization_ids,
+                                      std::vector<ScopedRule>* out) {
   // owner -> its rules: the kept ones, then the rest from the database.
   std::map<int64_t, std::vector<ScopedRule>> found;
-  if (organization_ids.empty()) return std::vector<ScopedRule>();
-  RETURN_IF_ERROR(WithConnection(
-      *pool_, call.deadline, "loading meeting rules", TxMode::kRead,
-      [&](DbConnection& db) -> absl::Status {
-        found.clear();
-        const std::optional<int64_t> generation = RuleDataGeneration(db);
-        std::vector<int64_t> missing;
-        bool keep = false;
-        {
-          std::lock_guard<std::mutex> lock(rule_data_mu_);
-          keep = UseKeptRuleData(generation);
-          for (int64_t id : organization_ids) {
-            auto kept = rules_by_owner_.find(id);
-            if (!keep || kept == rules_by_owner_.end()) {
-              missing.push_back(id);
-            } else {
-              found[id] = kept->second;
-            }
-          }
-        }
-        if (missing.empty()) return absl::OkStatus();
-        std::map<int64_t, std::vector<ScopedRule>> loaded =
-            ReadRulesOf(db, missing);
-        {
-          // Read at `generation` or later: kept under it, and retired by
-          // the next bump either way.
-          std::lock_guard<std::mutex> lock(rule_data_mu_);
-          if (keep && rule_data_generation_ == *generation) {
-            if (rules_by_owner_.size() + loaded.size() > kMaxKeptRuleOwners) {
-              rules_by_owner_.clear();
-            }
-            rules_by_owner_.insert(loaded.begin(), loaded.end());
-          }
-        }
-        found.merge(loaded);
-        return absl::OkStatus();
-      }));
-  // By owner, and within one as the statement orders them.
-  std::vector<ScopedRule> rules;
-  for (auto& [owner, owned] : found) {
-    for (ScopedRule& rule : owned) rules.push_back(std::move(rule));
+  std::vector<int64_t> missing;
+  bool keep = false;
+  {
+    std::lock_guard<std::mutex> lock(rule_data_mu_);
+    keep = UseKeptRuleData(generation);
+    for (int64_t id : organization_ids) {
+      auto kept = rules_by_owner_.find(id);
+      if (!keep || kept == rules_by_owner_.end()) {
+        missing.push_back(id);
+      } else {
+        found[id] = kept->second;
+      }
+    }
   }
+  if (!missing.empty()) {
+    std::map<int64_t, std::vector<ScopedRule>> loaded =
+        ReadRulesOf(db, missing);
+    {
+      // Read at `generation` or later: kept under it, and retired by the
+      // next bump either way.
+      std::lock_guard<std::mutex> lock(rule_data_mu_);
+      if (keep && rule_data_generation_ == *generation) {
+        if (rules_by_owner_.size() + loaded.size() > kMaxKeptRuleOwners) {
+          rules_by_owner_.clear();
+        }
+        rules_by_owner_.insert(loaded.begin(), loaded.end());
+      }
+    }
+    found.merge(loaded);
+  }
+  // By owner, and within one as the statement orders them.
+  out->clear();
+  for (auto& [owner, owned] : found) {
+    for (ScopedRule& rule : owned) out->push_back(std::move(rule));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
+    const CallContext& call, const std::set<int64_t>& organization_ids) {
+  std::vector<ScopedRule> rules;
+  if (organization_ids.empty()) return rules;
+  RETURN_IF_ERROR(WithConnection(*pool_, call.deadline, "loading meeting rules",
+                                 TxMode::kRead, [&](DbConnection& db) {
+                                   return RulesOn(db, RuleDataGeneration(db),
+                                                  organization_ids, &rules);
+                                 }));
   return rules;
+}
+
+absl::Status SchedulingStore::LoadRulesAndHolidays(
+    const CallContext& call, const std::set<int64_t>& organization_ids,
+    int first_year, int last_year, std::vector<ScopedRule>* rules,
+    LoadedHolidays* holidays) {
+  return WithConnection(
+      *pool_, call.deadline, "loading meeting rules and holidays",
+      TxMode::kRead, [&](DbConnection& db) -> absl::Status {
+        const std::optional<int64_t> generation = RuleDataGeneration(db);
+        RETURN_IF_ERROR(RulesOn(db, generation, organization_ids, rules));
+        return HolidaysOn(db, generation, first_year, last_year, holidays);
+      });
 }
 
 absl::Status SchedulingStore::SetHolidays(
@@ -475,62 +495,71 @@ SchedulingStore::DaysOf(DbConnection& db, int year, int version) {
       .first->second;
 }
 
+absl::Status SchedulingStore::HolidaysOn(DbConnection& db,
+                                         std::optional<int64_t> generation,
+                                         int first_year, int last_year,
+                                         LoadedHolidays* out) {
+  LoadedHolidays loaded;
+  bool keep = false;
+  {
+    std::lock_guard<std::mutex> lock(rule_data_mu_);
+    keep = UseKeptRuleData(generation);
+    auto held = holidays_by_years_.find({first_year, last_year});
+    if (keep && held != holidays_by_years_.end()) {
+      *out = held->second;
+      return absl::OkStatus();
+    }
+  }
+  // One statement names each year's latest version; the days of a version
+  // are read once per process (versions never change).
+  sql::PreparedStatement& latest = db.Prepare(
+      "SELECT year, MAX(version) FROM holiday_calendars "
+      "WHERE year BETWEEN ? AND ? GROUP BY year");
+  latest.setInt(1, first_year);
+  latest.setInt(2, last_year);
+  std::map<int, int> versions;
+  {
+    std::unique_ptr<sql::ResultSet> row(latest.executeQuery());
+    while (row->next()) versions[row->getInt(1)] = row->getInt(2);
+  }
+  std::set<absl::CivilDay> days;
+  std::set<absl::CivilDay> working_days;
+  for (int year = first_year; year <= last_year; ++year) {
+    auto version = versions.find(year);
+    if (version == versions.end()) {
+      loaded.versions.push_back(absl::StrCat(year, " none"));
+      loaded.years_without.push_back(year);
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::shared_ptr<const CalendarDays> held,
+                     DaysOf(db, year, version->second));
+    loaded.versions.push_back(absl::StrCat(year, " v", version->second));
+    days.insert(held->holidays.begin(), held->holidays.end());
+    working_days.insert(held->working_days.begin(), held->working_days.end());
+  }
+  loaded.calendar = WorkingCalendar(std::move(days), std::move(working_days));
+  {
+    std::lock_guard<std::mutex> lock(rule_data_mu_);
+    if (keep && rule_data_generation_ == *generation) {
+      // A few ranges of years are ever asked; the bound is against
+      // surprises.
+      if (holidays_by_years_.size() >= 256) holidays_by_years_.clear();
+      holidays_by_years_[{first_year, last_year}] = loaded;
+    }
+  }
+  *out = std::move(loaded);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<LoadedHolidays> SchedulingStore::LoadHolidays(
     const CallContext& call, int first_year, int last_year) {
   LoadedHolidays loaded;
-  std::set<absl::CivilDay> days;
-  std::set<absl::CivilDay> working_days;
-  RETURN_IF_ERROR(WithConnection(
-      *pool_, call.deadline, "loading holidays", TxMode::kRead,
-      [&](DbConnection& db) -> absl::Status {
-        const std::optional<int64_t> generation = RuleDataGeneration(db);
-        bool keep = false;
-        {
-          std::lock_guard<std::mutex> lock(rule_data_mu_);
-          keep = UseKeptRuleData(generation);
-          auto held = holidays_by_years_.find({first_year, last_year});
-          if (keep && held != holidays_by_years_.end()) {
-            loaded = held->second;
-            return absl::OkStatus();
-          }
-        }
-        // One statement names each year's latest version; the days of a
-        // version are read once per process (versions never change).
-        sql::PreparedStatement& latest = db.Prepare(
-            "SELECT year, MAX(version) FROM holiday_calendars "
-            "WHERE year BETWEEN ? AND ? GROUP BY year");
-        latest.setInt(1, first_year);
-        latest.setInt(2, last_year);
-        std::map<int, int> versions;
-        {
-          std::unique_ptr<sql::ResultSet> row(latest.executeQuery());
-          while (row->next()) versions[row->getInt(1)] = row->getInt(2);
-        }
-        for (int year = first_year; year <= last_year; ++year) {
-          auto version = versions.find(year);
-          if (version == versions.end()) {
-            loaded.versions.push_back(absl::StrCat(year, " none"));
-            loaded.years_without.push_back(year);
-            continue;
-          }
-          ASSIGN_OR_RETURN(std::shared_ptr<const CalendarDays> held,
-                           DaysOf(db, year, version->second));
-          loaded.versions.push_back(absl::StrCat(year, " v", version->second));
-          days.insert(held->holidays.begin(), held->holidays.end());
-          working_days.insert(held->working_days.begin(),
-                              held->working_days.end());
-        }
-        loaded.calendar =
-            WorkingCalendar(std::move(days), std::move(working_days));
-        std::lock_guard<std::mutex> lock(rule_data_mu_);
-        if (keep && rule_data_generation_ == *generation) {
-          // A few ranges of years are ever asked; the bound is against
-          // surprises.
-          if (holidays_by_years_.size() >= 256) holidays_by_years_.clear();
-          holidays_by_years_[{first_year, last_year}] = loaded;
-        }
-        return absl::OkStatus();
-      }));
+  RETURN_IF_ERROR(WithConnection(*pool_, call.deadline, "loading holidays",
+                                 TxMode::kRead, [&](DbConnection& db) {
+                                   return HolidaysOn(db, RuleDataGeneration(db),
+                                                     first_year, last_year,
+                                                     &loaded);
+                                 }));
   return loaded;
 }
 

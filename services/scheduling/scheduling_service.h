@@ -103,11 +103,13 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   absl::StatusOr<std::vector<std::vector<MeetingRule>>> LoadRulesOf(
       const CallContext& call, const std::vector<OrgInfo>& cells,
       absl::CivilDay from, absl::CivilDay to);
-  // Only the rules of LoadCell: what a write that needs no records or
+  // Only the rules and holidays of LoadCell, read with one check of the
+  // rule data's generation: what a write that needs no records or
   // postponements (RecordMeeting) reads.
-  absl::StatusOr<std::vector<MeetingRule>> LoadCellRules(
-      const CallContext& call, const OrgInfo& cell, absl::CivilDay from,
-      absl::CivilDay to);
+  absl::Status LoadCellRules(const CallContext& call, const OrgInfo& cell,
+                             absl::CivilDay from, absl::CivilDay to,
+                             std::vector<MeetingRule>* rules,
+                             LoadedHolidays* holidays);
   absl::StatusOr<LoadedHolidays> LoadHolidays(const CallContext& call,
                                               absl::CivilDay from,
                                               absl::CivilDay to);

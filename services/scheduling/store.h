@@ -19,6 +19,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "chibo/scheduling/v1/scheduling.pb.h"
+#include "common/group_write.h"
 #include "common/mysql_pool.h"
 #include "common/rpc.h"
 #include "services/scheduling/schedule_rules.h"
@@ -88,7 +89,8 @@ struct NewRecord {
 
 class SchedulingStore {
  public:
-  explicit SchedulingStore(MysqlPool* pool) : pool_(pool) {}
+  explicit SchedulingStore(MysqlPool* pool)
+      : pool_(pool), record_writes_(*pool) {}
 
   // Rules.
   absl::Status CreateRule(const CallContext& call,
@@ -121,6 +123,13 @@ class SchedulingStore {
   // The latest calendar of each year in [first_year, last_year].
   absl::StatusOr<LoadedHolidays> LoadHolidays(const CallContext& call,
                                               int first_year, int last_year);
+  // LoadRules and LoadHolidays on one connection with one check of the
+  // rule data's generation: what a record needs before it is written.
+  absl::Status LoadRulesAndHolidays(const CallContext& call,
+                                    const std::set<int64_t>& organization_ids,
+                                    int first_year, int last_year,
+                                    std::vector<ScopedRule>* rules,
+                                    LoadedHolidays* holidays);
 
   // Postponements. `scheduled_day` is the rule's day for the meeting; the
   // store applies the rules against earlier postponements and a record
@@ -231,6 +240,12 @@ class SchedulingStore {
   // from before migration 0012 during a rolling upgrade, a hand-made SQL
   // fix) can leave stale.
   bool UseKeptRuleData(std::optional<int64_t> generation);
+  // LoadRules' and LoadHolidays' work on `db`, read at `generation`.
+  absl::Status RulesOn(DbConnection& db, std::optional<int64_t> generation,
+                       const std::set<int64_t>& organization_ids,
+                       std::vector<ScopedRule>* out);
+  absl::Status HolidaysOn(DbConnection& db, std::optional<int64_t> generation,
+                          int first_year, int last_year, LoadedHolidays* out);
   static constexpr size_t kMaxKeptRuleOwners = 50000;
   static constexpr absl::Duration kMaxKeptRuleDataAge = absl::Seconds(1);
   std::mutex rule_data_mu_;
@@ -241,6 +256,9 @@ class SchedulingStore {
   std::map<std::pair<int, int>, LoadedHolidays> holidays_by_years_;
 
   MysqlPool* pool_;
+  // RecordMeeting's writes: many systems record at once, and records that
+  // arrive together commit together (common/group_write.h).
+  GroupWriter record_writes_;
   std::mutex calendars_mu_;
   std::map<std::pair<int, int>, std::shared_ptr<const CalendarDays>>
       calendars_;  // by (year, version)

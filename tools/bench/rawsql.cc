@@ -30,6 +30,7 @@
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -308,6 +309,15 @@ absl::Status Record(MysqlPool& pool, int attendance, int64_t member_base) {
       });
 }
 
+// This process's CPU time (user and system) so far.
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) /
+             1e6;
+}
+
 int Main() {
   if (absl::GetFlag(FLAGS_mode) == "subtree_read") return SubtreeMain();
   const int threads = absl::GetFlag(FLAGS_concurrency);
@@ -331,6 +341,7 @@ int Main() {
   const absl::Time end =
       absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_duration));
   const absl::Time start = absl::Now();
+  const double cpu_start = CpuSeconds();
   std::vector<std::thread> pool_threads;
   for (int t = 0; t < threads; ++t) {
     pool_threads.emplace_back([&] {
@@ -354,12 +365,15 @@ int Main() {
   }
   for (auto& thread : pool_threads) thread.join();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const double cpu_seconds = CpuSeconds() - cpu_start;
   if (record) {
     std::printf(
         "{\"mode\":\"record\",\"transactions\":%ld,\"failed\":%ld,"
-        "\"seconds\":%.3f,\"transactions_per_second\":%.1f}\n",
+        "\"seconds\":%.3f,\"transactions_per_second\":%.1f,"
+        "\"client_cpu_us\":%.0f}\n",
         static_cast<long>(done.load()), static_cast<long>(failed.load()),
-        seconds, done.load() / seconds);
+        seconds, done.load() / seconds,
+        done.load() > 0 ? cpu_seconds * 1e6 / done.load() : 0.0);
   } else {
     std::printf(
         "{\"mode\":\"members\",\"rows\":%ld,\"failed\":%ld,\"seconds\":%.3f,"

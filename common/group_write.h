@@ -1,0 +1,86 @@
+#ifndef CHIBO_COMMON_GROUP_WRITE_H_
+#define CHIBO_COMMON_GROUP_WRITE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+
+namespace chibo {
+
+class DbConnection;
+class MysqlPool;
+struct CallContext;
+
+// Group commit for one kind of write. Calls that arrive while earlier
+// groups are being written wait, and the next free caller writes all that
+// waited (up to `max_group`) in one transaction: every call's write, then
+// their request_ids in one multi-row insert, their outbox events with one
+// counter update (common/outbox.h), one COMMIT. Under many concurrent
+// writers that is a fraction of the statements, round trips and commits
+// per call; a call that finds nothing running is written at once, alone,
+// exactly as IdempotentWrite writes it, so a lone caller waits for no one.
+//
+// Each call's answer and guarantees are IdempotentWrite's: it returns only
+// after its write has committed, one request_id writes once, a retry gets
+// the stored answer. Any failure of a group (one call's write refused, a
+// request_id already taken, a deadlock past its retries) rolls the whole
+// group back, and then each of its calls is written again on its own
+// thread, alone, with IdempotentWrite: what a call is told never depends on
+// the other calls it happened to be grouped with.
+//
+// `write` must be safe to run again from the start (IdempotentWrite's and
+// WithConnection's retries already require it) and must fill `response`
+// from scratch; it runs on whichever caller's thread leads the group,
+// while its own caller waits.
+class GroupWriter {
+ public:
+  struct Options {
+    // Calls written in one transaction at most; 1 writes each alone.
+    int max_group = 16;
+    // Groups written at once: while one commits, the next one's
+    // statements run.
+    int max_groups_in_flight = 2;
+  };
+
+  // max_group from the pool's options (--db_write_group_max).
+  explicit GroupWriter(MysqlPool& pool);
+  GroupWriter(MysqlPool& pool, Options options);
+  GroupWriter(const GroupWriter&) = delete;
+  GroupWriter& operator=(const GroupWriter&) = delete;
+
+  // IdempotentWrite (common/idempotency.h), written together with the
+  // calls that are waiting at the same moment.
+  absl::Status Write(const CallContext& call, absl::string_view what,
+                     const google::protobuf::Message& request,
+                     google::protobuf::Message* response,
+                     const std::function<absl::Status(DbConnection&)>& write);
+
+  // Transactions that held two or more calls, since construction.
+  int64_t groups_written() const;
+
+ private:
+  struct Waiting;
+
+  // Writes `group`: a single call as IdempotentWrite does, several in one
+  // transaction. Marks each call written or to be written again alone.
+  void WriteGroup(const std::vector<Waiting*>& group);
+  absl::Status WriteTogether(const std::vector<Waiting*>& group);
+
+  MysqlPool& pool_;
+  const Options options_;
+  mutable std::mutex mu_;
+  std::deque<Waiting*> waiting_;
+  int in_flight_ = 0;
+  int64_t groups_written_ = 0;
+};
+
+}  // namespace chibo
+
+#endif  // CHIBO_COMMON_GROUP_WRITE_H_
