@@ -20,6 +20,7 @@ struct GroupWriter::Waiting {
   const google::protobuf::Message* request = nullptr;
   google::protobuf::Message* response = nullptr;
   const std::function<absl::Status(DbConnection&)>* write = nullptr;
+  std::string lock_order;
   bool done = false;         // written, or to be written again alone
   bool again_alone = false;  // its group failed
   absl::Status status;       // when done and not again_alone
@@ -50,7 +51,8 @@ absl::Status GroupWriter::Write(
     const CallContext& call, absl::string_view what,
     const google::protobuf::Message& request,
     google::protobuf::Message* response,
-    const std::function<absl::Status(DbConnection&)>& write) {
+    const std::function<absl::Status(DbConnection&)>& write,
+    std::string lock_order) {
   if (options_.max_group <= 1) {
     return IdempotentWrite(pool_, call, what, request, response, write);
   }
@@ -61,6 +63,7 @@ absl::Status GroupWriter::Write(
   me.request = &request;
   me.response = response;
   me.write = &write;
+  me.lock_order = std::move(lock_order);
   std::unique_lock<std::mutex> lock(mu_);
   waiting_.push_back(&me);
   while (!me.done) {
@@ -120,7 +123,12 @@ void GroupWriter::WriteGroup(const std::vector<Waiting*>& group) {
   RecordGroupWrite(static_cast<int>(group.size()), together);
 }
 
-absl::Status GroupWriter::WriteTogether(const std::vector<Waiting*>& group) {
+absl::Status GroupWriter::WriteTogether(const std::vector<Waiting*>& arrived) {
+  std::vector<Waiting*> group = arrived;
+  std::stable_sort(group.begin(), group.end(),
+                   [](const Waiting* a, const Waiting* b) {
+                     return a->lock_order < b->lock_order;
+                   });
   // The group waits no longer than its most hurried call; a group that
   // runs out of time is written again call by call, each to its own
   // deadline.

@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -56,11 +57,16 @@ class GroupWriter {
   GroupWriter& operator=(const GroupWriter&) = delete;
 
   // IdempotentWrite (common/idempotency.h), written together with the
-  // calls that are waiting at the same moment.
+  // calls that are waiting at the same moment. A group writes its calls in
+  // the order of `lock_order` (then of arrival): calls that lock rows
+  // (RecordMeeting locks its meeting's slot) name the rows, so that two
+  // groups take their locks in one order and never wait on each other in
+  // a cycle.
   absl::Status Write(const CallContext& call, absl::string_view what,
                      const google::protobuf::Message& request,
                      google::protobuf::Message* response,
-                     const std::function<absl::Status(DbConnection&)>& write);
+                     const std::function<absl::Status(DbConnection&)>& write,
+                     std::string lock_order = "");
 
   // Transactions that held two or more calls, since construction.
   int64_t groups_written() const;

@@ -5,6 +5,7 @@
 #include <cppconn/resultset.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/escaping.h"
@@ -68,7 +69,18 @@ IdempotencyClaim ClaimOf(const CallContext& call,
   return claim;
 }
 
-void InsertClaims(DbConnection& db, const std::vector<IdempotencyClaim>& all) {
+void InsertClaims(DbConnection& db,
+                  const std::vector<IdempotencyClaim>& claims) {
+  // In key order: two transactions claiming the same keys (retries of the
+  // same calls, grouped differently) lock them in one order, so one waits
+  // for the other instead of both deadlocking.
+  std::vector<const IdempotencyClaim*> all;
+  all.reserve(claims.size());
+  for (const IdempotencyClaim& claim : claims) all.push_back(&claim);
+  std::sort(all.begin(), all.end(),
+            [](const IdempotencyClaim* a, const IdempotencyClaim* b) {
+              return a->key_hash < b->key_hash;
+            });
   for (const SqlBatch& batch : PlanSqlBatches(static_cast<int>(all.size()))) {
     sql::PreparedStatement& insert =
         db.Prepare(kInsertClaims[batch.size_index]);
@@ -77,11 +89,11 @@ void InsertClaims(DbConnection& db, const std::vector<IdempotencyClaim>& all) {
       // Binary values as strings, not setBlob: Connector/C++ sends a blob
       // parameter in a round trip of its own (mysql_stmt_send_long_data).
       // The string keeps its length, so binary bytes pass unchanged.
-      insert.setString(p++, all[i].key_hash);
-      insert.setString(p++, all[i].request_id);
-      insert.setString(p++, all[i].method);
-      insert.setString(p++, all[i].request_hash);
-      insert.setString(p++, all[i].response);
+      insert.setString(p++, all[i]->key_hash);
+      insert.setString(p++, all[i]->request_id);
+      insert.setString(p++, all[i]->method);
+      insert.setString(p++, all[i]->request_hash);
+      insert.setString(p++, all[i]->response);
     }
     insert.executeUpdate();
   }

@@ -593,7 +593,11 @@ absl::Status SchedulingStore::RecordMeeting(
         RETURN_IF_ERROR(LoadRecordParts(db, id, record.start, written, out));
         AppendChange(db, call, {out->name(), "recorded", record.cell_id, out});
         return absl::OkStatus();
-      });
+      },
+      // The meeting's slot, the one row a record locks (LockMeeting).
+      record.nominal_day ? absl::StrFormat("%020d %s", record.cell_id,
+                                           FormatDate(*record.nominal_day))
+                         : std::string());
 }
 
 absl::Status LoadMeetingRecord(DbConnection& db, int64_t id,
