@@ -29,15 +29,17 @@ struct GroupWriter::Waiting {
 
 namespace {
 
-GroupWriter::Options FromPool(const MysqlPool& pool) {
+GroupWriter::Options FromPool(const MysqlPool& pool, TxMode mode) {
   GroupWriter::Options options;
   options.max_group = std::max(1, pool.options().write_group_max);
+  options.mode = mode;
   return options;
 }
 
 }  // namespace
 
-GroupWriter::GroupWriter(MysqlPool& pool) : GroupWriter(pool, FromPool(pool)) {}
+GroupWriter::GroupWriter(MysqlPool& pool, TxMode mode)
+    : GroupWriter(pool, FromPool(pool, mode)) {}
 
 GroupWriter::GroupWriter(MysqlPool& pool, Options options)
     : pool_(pool), options_(options) {}
@@ -54,7 +56,8 @@ absl::Status GroupWriter::Write(
     const std::function<absl::Status(DbConnection&)>& write,
     std::string lock_order) {
   if (options_.max_group <= 1) {
-    return IdempotentWrite(pool_, call, what, request, response, write);
+    return IdempotentWrite(pool_, call, what, request, response, write,
+                           options_.mode);
   }
   RETURN_IF_ERROR(ValidateRequestId(call.request_id));
   Waiting me;
@@ -99,7 +102,8 @@ absl::Status GroupWriter::Write(
   const bool again_alone = me.again_alone;
   lock.unlock();
   if (again_alone) {
-    return IdempotentWrite(pool_, call, what, request, response, write);
+    return IdempotentWrite(pool_, call, what, request, response, write,
+                           options_.mode);
   }
   return me.status;
 }
@@ -108,7 +112,7 @@ void GroupWriter::WriteGroup(const std::vector<Waiting*>& group) {
   if (group.size() == 1) {
     Waiting& only = *group.front();
     only.status = IdempotentWrite(pool_, *only.call, only.what, *only.request,
-                                  only.response, *only.write);
+                                  only.response, *only.write, options_.mode);
     RecordGroupWrite(1, true);
     return;
   }
@@ -137,7 +141,7 @@ absl::Status GroupWriter::WriteTogether(const std::vector<Waiting*>& arrived) {
     deadline = std::min(deadline, waiting->call->deadline);
   }
   return WithConnection(
-      pool_, deadline, group.front()->what, TxMode::kWrite,
+      pool_, deadline, group.front()->what, options_.mode,
       [&](DbConnection& db) -> absl::Status {
         std::vector<IdempotencyClaim> claims;
         for (Waiting* waiting : group) {

@@ -11,12 +11,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/mysql_pool.h"
 #include "google/protobuf/message.h"
 
 namespace chibo {
 
-class DbConnection;
-class MysqlPool;
 struct CallContext;
 
 // Group commit for one kind of write. Calls that arrive while earlier
@@ -48,10 +47,16 @@ class GroupWriter {
     // Groups written at once: while one commits, the next one's
     // statements run.
     int max_groups_in_flight = 2;
+    // The transactions' mode, grouped or alone. A group is one
+    // transaction: under REPEATABLE READ the first call's first read fixes
+    // the snapshot for every later call, so a call that locks a row and
+    // then reads what others committed under that lock (RecordMeeting's
+    // slot, then the meeting's record) needs READ COMMITTED.
+    TxMode mode = TxMode::kWrite;
   };
 
   // max_group from the pool's options (--db_write_group_max).
-  explicit GroupWriter(MysqlPool& pool);
+  GroupWriter(MysqlPool& pool, TxMode mode);
   GroupWriter(MysqlPool& pool, Options options);
   GroupWriter(const GroupWriter&) = delete;
   GroupWriter& operator=(const GroupWriter&) = delete;

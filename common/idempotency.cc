@@ -147,10 +147,10 @@ absl::Status IdempotentWrite(
     MysqlPool& pool, const CallContext& call, absl::string_view what,
     const google::protobuf::Message& request,
     google::protobuf::Message* response,
-    const std::function<absl::Status(DbConnection&)>& write) {
+    const std::function<absl::Status(DbConnection&)>& write, TxMode mode) {
   RETURN_IF_ERROR(ValidateRequestId(call.request_id));
   if (call.request_id.empty()) {
-    return WithConnection(pool, call.deadline, what, TxMode::kWrite, write);
+    return WithConnection(pool, call.deadline, what, mode, write);
   }
   const std::string hash = RequestHash(request);
   const std::string key = KeyHash(call);
@@ -170,8 +170,7 @@ absl::Status IdempotentWrite(
   for (int round = 0; round < 3; ++round) {
     bool claimed_elsewhere = false;
     absl::Status status = WithConnection(
-        pool, call.deadline, what, TxMode::kWrite,
-        [&](DbConnection& db) -> absl::Status {
+        pool, call.deadline, what, mode, [&](DbConnection& db) -> absl::Status {
           claimed_elsewhere = false;
           RETURN_IF_ERROR(write(db));
           try {

@@ -10,12 +10,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/mysql_pool.h"
 #include "google/protobuf/message.h"
 
 namespace chibo {
 
-class DbConnection;
-class MysqlPool;
 struct CallContext;
 
 // Runs `write` in one transaction and fills `response`. When the call has a
@@ -27,12 +26,14 @@ struct CallContext;
 // The same request_id with a different request is INVALID_ARGUMENT. Keys
 // are kept for the retention PruneIdempotencyKeys is given (the
 // --idempotency_key_retention flag, 7 days by default); a retry after that
-// writes again.
+// writes again. `mode` is the transaction's (kWrite or
+// kWriteReadCommitted).
 absl::Status IdempotentWrite(
     MysqlPool& pool, const CallContext& call, absl::string_view what,
     const google::protobuf::Message& request,
     google::protobuf::Message* response,
-    const std::function<absl::Status(DbConnection&)>& write);
+    const std::function<absl::Status(DbConnection&)>& write,
+    TxMode mode = TxMode::kWrite);
 
 // A request_id's row as the write that claims it inserts it: the key, the
 // request's hash and the answer. See IdempotentWrite.

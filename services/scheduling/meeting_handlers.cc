@@ -91,13 +91,13 @@ absl::StatusOr<LoadedHolidays> SchedulingServiceImpl::LoadHolidays(
 absl::Status SchedulingServiceImpl::LoadCellRules(
     const CallContext& call, const OrgInfo& cell, absl::CivilDay from,
     absl::CivilDay to, std::vector<MeetingRule>* rules,
-    LoadedHolidays* holidays) {
+    LoadedHolidays* holidays, std::optional<int64_t>* unconfirmed) {
   std::vector<ScopedRule> scoped;
   // The years LoadHolidays reads for [from, to].
   RETURN_IF_ERROR(store_->LoadRulesAndHolidays(
       call, std::set<int64_t>(cell.ancestors.begin(), cell.ancestors.end()),
       static_cast<int>(from.year()) - 1, static_cast<int>(to.year()) + 1,
-      &scoped, holidays));
+      &scoped, holidays, unconfirmed));
   *rules = ApplicableRules(scoped, cell.ancestors, cell.category,
                            from - kMarginDays, to + kMarginDays);
   return absl::OkStatus();

@@ -463,6 +463,10 @@ absl::Status SchedulingStore::RecordMeeting(
   return record_writes_.Write(
       call, "recording a meeting", request, out,
       [&](DbConnection& db) -> absl::Status {
+        if (record.confirm_rule_data_generation) {
+          RETURN_IF_ERROR(ConfirmRuleDataGeneration(
+              db, *record.confirm_rule_data_generation));
+        }
         if (record.nominal_day) {
           // Takes turns with postponements of the same meeting.
           LockMeeting(db, record.cell_id, *record.nominal_day);

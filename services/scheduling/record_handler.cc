@@ -71,6 +71,50 @@ absl::Status CheckDocuments(const v1::MeetingRecord& r) {
   return absl::OkStatus();
 }
 
+// Which rule a record of `r` held on `held_day` falls under, and so its
+// minimum length: the rule of its nominal meeting (which must exist), or
+// for an extra meeting the rule of its month's last meeting.
+absl::Status ApplyRecordRules(const v1::MeetingRecord& r,
+                              const std::vector<MeetingRule>& rules,
+                              const WorkingCalendar& calendar,
+                              absl::CivilDay held_day, NewRecord* record) {
+  std::optional<Occurrence> occurrence;
+  if (record->nominal_day) {
+    occurrence = FindOccurrence(rules, calendar, *record->nominal_day);
+    if (!occurrence) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "record.nominal_date: ", r.cell(),
+          " has no meeting with nominal date ", r.nominal_date(),
+          " under its rules; leave it empty for an extra meeting"));
+    }
+  } else {
+    // An extra meeting takes the minimum length of its month's rule.
+    const absl::CivilMonth month(held_day);
+    for (const Occurrence& o :
+         ExpandSchedule(rules, calendar, absl::CivilDay(month),
+                        absl::CivilDay(month + 1) - 1)) {
+      occurrence = o;
+    }
+  }
+  const MeetingRule* rule = nullptr;
+  if (occurrence) {
+    for (const MeetingRule& candidate : rules) {
+      if (candidate.id == occurrence->rule_id &&
+          candidate.version == occurrence->rule_version) {
+        rule = &candidate;
+      }
+    }
+  }
+  const MeetingRule defaults;
+  const MeetingRule& applied = rule != nullptr ? *rule : defaults;
+  record->rule_id = rule != nullptr ? rule->id : 0;
+  record->rule_version = rule != nullptr ? rule->version : 0;
+  record->min_minutes = r.kind() == v1::MEETING_KIND_COMBINED
+                            ? applied.combined_min_minutes
+                            : applied.min_minutes;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 grpc::Status SchedulingServiceImpl::RecordMeeting(
@@ -143,48 +187,11 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
                              call, record.cell_id, "record.cell", held_day));
         const OrgInfo& cell = cell_and_members.cell;
         const OrgDirectory::MemberMap& members = cell_and_members.members;
-        const absl::CivilDay anchor = record.nominal_day.value_or(held_day);
         // Only the rules: the cell's records and postponements (and an
         // attendance query per record) are not needed to write one.
-        std::vector<MeetingRule> rules;
-        LoadedHolidays holidays;
-        RETURN_IF_ERROR(
-            LoadCellRules(call, cell, anchor, anchor, &rules, &holidays));
-        std::optional<Occurrence> occurrence;
-        if (record.nominal_day) {
-          occurrence =
-              FindOccurrence(rules, holidays.calendar, *record.nominal_day);
-          if (!occurrence) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "record.nominal_date: ", r.cell(),
-                " has no meeting with nominal date ", r.nominal_date(),
-                " under its rules; leave it empty for an extra meeting"));
-          }
-        } else {
-          // An extra meeting takes the minimum length of its month's rule.
-          const absl::CivilMonth month(held_day);
-          for (const Occurrence& o :
-               ExpandSchedule(rules, holidays.calendar, absl::CivilDay(month),
-                              absl::CivilDay(month + 1) - 1)) {
-            occurrence = o;
-          }
-        }
-        const MeetingRule* rule = nullptr;
-        if (occurrence) {
-          for (const MeetingRule& candidate : rules) {
-            if (candidate.id == occurrence->rule_id &&
-                candidate.version == occurrence->rule_version) {
-              rule = &candidate;
-            }
-          }
-        }
-        const MeetingRule defaults;
-        const MeetingRule& applied = rule != nullptr ? *rule : defaults;
-        record.rule_id = rule != nullptr ? rule->id : 0;
-        record.rule_version = rule != nullptr ? rule->version : 0;
-        record.min_minutes = r.kind() == v1::MEETING_KIND_COMBINED
-                                 ? applied.combined_min_minutes
-                                 : applied.min_minutes;
+        std::optional<int64_t> unconfirmed_rules;
+        RETURN_IF_ERROR(LoadRecordRules(call, r, cell, held_day,
+                                        &unconfirmed_rules, &record));
 
         // Attendance: every member of the cell that day, nobody else.
         RETURN_IF_ERROR(ResolveAttendance(r, members, record.cell_id, held_day,
@@ -258,8 +265,29 @@ grpc::Status SchedulingServiceImpl::RecordMeeting(
             record.topic_ids.push_back(topic);
           }
         }
+        record.confirm_rule_data_generation = unconfirmed_rules;
+        absl::Status written =
+            store_->RecordMeeting(call, *request, record, response);
+        if (!SchedulingStore::RuleDataMoved(written)) return written;
+        // The kept rules moved while the record was checked against them:
+        // check it again against a fresh read.
+        RETURN_IF_ERROR(
+            LoadRecordRules(call, r, cell, held_day, nullptr, &record));
+        record.confirm_rule_data_generation.reset();
         return store_->RecordMeeting(call, *request, record, response);
       });
+}
+
+absl::Status SchedulingServiceImpl::LoadRecordRules(
+    const CallContext& call, const v1::MeetingRecord& r, const OrgInfo& cell,
+    absl::CivilDay held_day, std::optional<int64_t>* unconfirmed,
+    NewRecord* record) {
+  const absl::CivilDay anchor = record->nominal_day.value_or(held_day);
+  std::vector<MeetingRule> rules;
+  LoadedHolidays holidays;
+  RETURN_IF_ERROR(LoadCellRules(call, cell, anchor, anchor, &rules, &holidays,
+                                unconfirmed));
+  return ApplyRecordRules(r, rules, holidays.calendar, held_day, record);
 }
 
 }  // namespace chibo::scheduling

@@ -4,7 +4,9 @@
 #include <cppconn/resultset.h>
 
 #include <memory>
+#include <optional>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/dates.h"
@@ -282,6 +284,34 @@ std::optional<int64_t> SchedulingStore::RuleDataGeneration(DbConnection& db) {
   return row->getInt64(1);
 }
 
+namespace {
+
+constexpr char kRuleDataMovedPayload[] = "chibo.scheduling/rule_data_moved";
+
+}  // namespace
+
+absl::Status SchedulingStore::ConfirmRuleDataGeneration(DbConnection& db,
+                                                        int64_t generation) {
+  // One read per transaction: the records of a group share it.
+  static const char kSlot = 0;
+  std::shared_ptr<void>& slot = db.TransactionSlot(&kSlot);
+  if (slot == nullptr) {
+    slot = std::make_shared<std::optional<int64_t>>(RuleDataGeneration(db));
+  }
+  if (*static_cast<std::optional<int64_t>*>(slot.get()) == generation) {
+    return absl::OkStatus();
+  }
+  absl::Status moved = absl::AbortedError(
+      "the meeting rules or holiday calendars changed while the record was "
+      "checked; retry");
+  moved.SetPayload(kRuleDataMovedPayload, absl::Cord("1"));
+  return moved;
+}
+
+bool SchedulingStore::RuleDataMoved(const absl::Status& status) {
+  return status.GetPayload(kRuleDataMovedPayload).has_value();
+}
+
 void SchedulingStore::BumpRuleDataGeneration(DbConnection& db) {
   // Taken late in each rule write, after its own rows; only the three rule
   // writes take it, so no two of them wait on each other in opposite
@@ -399,10 +429,37 @@ absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
   return rules;
 }
 
+std::optional<int64_t> SchedulingStore::KeptRulesAndHolidays(
+    const std::set<int64_t>& organization_ids, int first_year, int last_year,
+    std::vector<ScopedRule>* rules, LoadedHolidays* holidays) {
+  if (rule_data_generation_ < 0 ||
+      absl::Now() - rule_data_since_ > kMaxKeptRuleDataAge) {
+    return std::nullopt;
+  }
+  auto held = holidays_by_years_.find({first_year, last_year});
+  if (held == holidays_by_years_.end()) return std::nullopt;
+  for (int64_t id : organization_ids) {
+    if (rules_by_owner_.count(id) == 0) return std::nullopt;
+  }
+  rules->clear();
+  for (int64_t id : organization_ids) {
+    const std::vector<ScopedRule>& owned = rules_by_owner_.at(id);
+    rules->insert(rules->end(), owned.begin(), owned.end());
+  }
+  *holidays = held->second;
+  return rule_data_generation_;
+}
+
 absl::Status SchedulingStore::LoadRulesAndHolidays(
     const CallContext& call, const std::set<int64_t>& organization_ids,
     int first_year, int last_year, std::vector<ScopedRule>* rules,
-    LoadedHolidays* holidays) {
+    LoadedHolidays* holidays, std::optional<int64_t>* unconfirmed) {
+  if (unconfirmed != nullptr) {
+    std::lock_guard<std::mutex> lock(rule_data_mu_);
+    *unconfirmed = KeptRulesAndHolidays(organization_ids, first_year, last_year,
+                                        rules, holidays);
+    if (*unconfirmed) return absl::OkStatus();
+  }
   return WithConnection(
       *pool_, call.deadline, "loading meeting rules and holidays",
       TxMode::kRead, [&](DbConnection& db) -> absl::Status {

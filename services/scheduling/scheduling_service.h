@@ -106,10 +106,20 @@ class SchedulingServiceImpl final : public v1::SchedulingService::Service {
   // Only the rules and holidays of LoadCell, read with one check of the
   // rule data's generation: what a write that needs no records or
   // postponements (RecordMeeting) reads.
+  // With `unconfirmed`, may answer from kept data without a read and name
+  // its generation there (SchedulingStore::LoadRulesAndHolidays).
   absl::Status LoadCellRules(const CallContext& call, const OrgInfo& cell,
                              absl::CivilDay from, absl::CivilDay to,
                              std::vector<MeetingRule>* rules,
-                             LoadedHolidays* holidays);
+                             LoadedHolidays* holidays,
+                             std::optional<int64_t>* unconfirmed = nullptr);
+  // The rules a record of `r` held on `held_day` falls under, applied to
+  // `record` (its rule and minimum length).
+  absl::Status LoadRecordRules(const CallContext& call,
+                               const v1::MeetingRecord& r, const OrgInfo& cell,
+                               absl::CivilDay held_day,
+                               std::optional<int64_t>* unconfirmed,
+                               NewRecord* record);
   absl::StatusOr<LoadedHolidays> LoadHolidays(const CallContext& call,
                                               absl::CivilDay from,
                                               absl::CivilDay to);

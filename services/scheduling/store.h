@@ -85,12 +85,16 @@ struct NewRecord {
   // accepted reason, ballot), in attendance order; and the vote, if taken.
   std::vector<VoterFacts> voter_facts;
   std::optional<VoteOutcome> vote;
+  // The rule data generation the record was checked at, when its rules
+  // came from kept data without a read: the write confirms it in its own
+  // transaction (SchedulingStore::ConfirmRuleDataGeneration).
+  std::optional<int64_t> confirm_rule_data_generation;
 };
 
 class SchedulingStore {
  public:
   explicit SchedulingStore(MysqlPool* pool)
-      : pool_(pool), record_writes_(*pool) {}
+      : pool_(pool), record_writes_(*pool, TxMode::kWriteReadCommitted) {}
 
   // Rules.
   absl::Status CreateRule(const CallContext& call,
@@ -125,11 +129,22 @@ class SchedulingStore {
                                               int first_year, int last_year);
   // LoadRules and LoadHolidays on one connection with one check of the
   // rule data's generation: what a record needs before it is written.
-  absl::Status LoadRulesAndHolidays(const CallContext& call,
-                                    const std::set<int64_t>& organization_ids,
-                                    int first_year, int last_year,
-                                    std::vector<ScopedRule>* rules,
-                                    LoadedHolidays* holidays);
+  // With `unconfirmed`, when everything asked is kept (and younger than
+  // kMaxKeptRuleDataAge) it answers from memory without a read and sets
+  // `*unconfirmed` to the generation the kept data was read at; the
+  // caller's write must then confirm that generation in its transaction
+  // (ConfirmRuleDataGeneration), which a group of records does with one
+  // read. Otherwise it reads as above and leaves `*unconfirmed` empty.
+  absl::Status LoadRulesAndHolidays(
+      const CallContext& call, const std::set<int64_t>& organization_ids,
+      int first_year, int last_year, std::vector<ScopedRule>* rules,
+      LoadedHolidays* holidays, std::optional<int64_t>* unconfirmed = nullptr);
+  // OK when the rule data is still at `generation` in `db`'s transaction
+  // (read once per transaction); else ABORTED, for which RuleDataMoved is
+  // true: the caller checks again against a fresh read.
+  static absl::Status ConfirmRuleDataGeneration(DbConnection& db,
+                                                int64_t generation);
+  static bool RuleDataMoved(const absl::Status& status);
 
   // Postponements. `scheduled_day` is the rule's day for the meeting; the
   // store applies the rules against earlier postponements and a record
@@ -240,6 +255,11 @@ class SchedulingStore {
   // from before migration 0012 during a rolling upgrade, a hand-made SQL
   // fix) can leave stale.
   bool UseKeptRuleData(std::optional<int64_t> generation);
+  // The kept answer of LoadRulesAndHolidays, when all of it is kept and
+  // young enough; its generation, or nullopt (rule_data_mu_ held).
+  std::optional<int64_t> KeptRulesAndHolidays(
+      const std::set<int64_t>& organization_ids, int first_year, int last_year,
+      std::vector<ScopedRule>* rules, LoadedHolidays* holidays);
   // LoadRules' and LoadHolidays' work on `db`, read at `generation`.
   absl::Status RulesOn(DbConnection& db, std::optional<int64_t> generation,
                        const std::set<int64_t>& organization_ids,
@@ -257,7 +277,10 @@ class SchedulingStore {
 
   MysqlPool* pool_;
   // RecordMeeting's writes: many systems record at once, and records that
-  // arrive together commit together (common/group_write.h).
+  // arrive together commit together (common/group_write.h). READ
+  // COMMITTED: a record reads the meeting's record after taking its slot,
+  // and must see what an earlier holder committed, whichever record of
+  // its group read first.
   GroupWriter record_writes_;
   std::mutex calendars_mu_;
   std::map<std::pair<int, int>, std::shared_ptr<const CalendarDays>>

@@ -53,7 +53,7 @@ class GroupWriteTest : public ::testing::Test {
                                  return absl::OkStatus();
                                })
                     .ok());
-    writer_ = std::make_unique<GroupWriter>(db_->pool());
+    writer_ = std::make_unique<GroupWriter>(db_->pool(), TxMode::kWrite);
   }
 
   // Creates a thing labelled `label` with its outbox event; the response

@@ -121,5 +121,40 @@ TEST_F(GroupRecordTest, SixteenRecordersInSharedTransactionsEachGetTheirOwn) {
             deadlocks_before);
 }
 
+// A record checked against kept rules that a revision has since moved is
+// caught by its own write (the generation it was checked at is confirmed
+// in the write's transaction) and checked again against the new rules.
+TEST_F(GroupRecordTest, ARecordCheckedAgainstMovedRulesIsCheckedAgain) {
+  Tree tree = MakeTree(3);
+  const v1::MeetingRule rule =
+      MakeDayRule(tree.cell, 5, "2024-01-01", v1::RULE_TARGET_CELL);
+  auto record_extra = [&](const std::string& start) {
+    v1::MeetingRecord out;
+    const grpc::Status status =
+        Record(RecordRequest(tree.cell, "", start, 90, tree.members), &out);
+    EXPECT_TRUE(status.ok()) << start << ": " << status.error_message();
+    return out;
+  };
+  // The first record reads the rules and keeps them; the second is checked
+  // against what is kept.
+  EXPECT_EQ(record_extra("2024-03-12T08:00").rule_version(), 1);
+  EXPECT_EQ(record_extra("2024-05-12T08:00").rule_version(), 1);
+  v1::ReviseMeetingRuleRequest revise;
+  revise.set_name(rule.name());
+  revise.set_etag(rule.etag());
+  v1::MeetingRuleVersion* v = revise.mutable_version();
+  v->set_pattern(v1::DAY_PATTERN_NTH_WEEKDAY);
+  v->set_nth(1);
+  v->set_weekday(1);  // the first Monday
+  v->set_start_time("08:00");
+  v->set_effective_from("2024-04-01");
+  v1::MeetingRule revised;
+  ASSERT_TRUE(stub().ReviseMeetingRule(Context().get(), revise, &revised).ok());
+  // At once, while the kept rules are still young: May falls under the
+  // new version, March still under the first.
+  EXPECT_EQ(record_extra("2024-05-13T08:00").rule_version(), 2);
+  EXPECT_EQ(record_extra("2024-03-13T08:00").rule_version(), 1);
+}
+
 }  // namespace
 }  // namespace chibo::scheduling
