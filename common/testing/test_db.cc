@@ -108,4 +108,14 @@ absl::StatusOr<int64_t> TestDatabase::QueryInt(
   return value;
 }
 
+absl::Status TestDatabase::Execute(const std::string& sql_text) {
+  return WithConnection(
+      *pool_, absl::Now() + absl::Seconds(30), "test statement", TxMode::kRead,
+      [&](DbConnection& c) {
+        std::unique_ptr<sql::Statement> statement(c.raw().createStatement());
+        statement->execute(sql_text);
+        return absl::OkStatus();
+      });
+}
+
 }  // namespace chibo::testing

@@ -32,6 +32,8 @@ class TestDatabase {
   // `params` bound to its ? placeholders as strings.
   absl::StatusOr<int64_t> QueryInt(const std::string& sql_text,
                                    const std::vector<std::string>& params = {});
+  // Runs one statement without parameters (a test's own CREATE TABLE).
+  absl::Status Execute(const std::string& sql_text);
 
  private:
   TestDatabase() = default;

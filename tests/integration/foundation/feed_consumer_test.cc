@@ -55,19 +55,11 @@ class FeedConsumerTest : public ::testing::Test {
     auto consumer = TestDatabase::Create({});
     ASSERT_TRUE(consumer.ok()) << consumer.status();
     consumer_ = *std::move(consumer);
-    ASSERT_TRUE(
-        WithConnection(consumer_->pool(), absl::Now() + absl::Seconds(10),
-                       "creating applied_changes", TxMode::kRead,
-                       [](DbConnection& db) {
-                         std::unique_ptr<sql::Statement> create(
-                             db.raw().createStatement());
-                         create->execute(
-                             "CREATE TABLE applied_changes (sequence BIGINT "
-                             "PRIMARY KEY, times INT NOT NULL, resource "
-                             "VARCHAR(255) NOT NULL) ENGINE=InnoDB");
-                         return absl::OkStatus();
-                       })
-            .ok());
+    ASSERT_TRUE(consumer_
+                    ->Execute("CREATE TABLE applied_changes (sequence BIGINT "
+                              "PRIMARY KEY, times INT NOT NULL, resource "
+                              "VARCHAR(255) NOT NULL) ENGINE=InnoDB")
+                    .ok());
   }
 
   std::unique_ptr<FeedConsumer> Consumer(const std::string& holder,

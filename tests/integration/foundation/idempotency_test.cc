@@ -37,17 +37,9 @@ class IdempotencyTest : public ::testing::Test {
     auto db = TestDatabase::Create({});
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    ASSERT_TRUE(WithConnection(db_->pool(), absl::Now() + absl::Seconds(10),
-                               "creating things", TxMode::kRead,
-                               [](DbConnection& db) {
-                                 std::unique_ptr<sql::Statement> create(
-                                     db.raw().createStatement());
-                                 create->execute(
-                                     "CREATE TABLE things (id BIGINT "
-                                     "AUTO_INCREMENT PRIMARY KEY, label "
-                                     "VARCHAR(64) NOT NULL) ENGINE=InnoDB");
-                                 return absl::OkStatus();
-                               })
+    ASSERT_TRUE(db_->Execute("CREATE TABLE things (id BIGINT AUTO_INCREMENT "
+                             "PRIMARY KEY, label VARCHAR(64) NOT NULL) "
+                             "ENGINE=InnoDB")
                     .ok());
   }
 
