@@ -42,7 +42,10 @@ GroupWriter::GroupWriter(MysqlPool& pool, TxMode mode)
     : GroupWriter(pool, FromPool(pool, mode)) {}
 
 GroupWriter::GroupWriter(MysqlPool& pool, Options options)
-    : pool_(pool), options_(options) {}
+    : pool_(pool), options_(options) {
+  // With no group allowed in flight every caller would wait forever.
+  options_.max_groups_in_flight = std::max(1, options_.max_groups_in_flight);
+}
 
 int64_t GroupWriter::groups_written() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -116,18 +119,27 @@ void GroupWriter::WriteGroup(const std::vector<Waiting*>& group) {
     RecordGroupWrite(1, true);
     return;
   }
-  const bool together = WriteTogether(group).ok();
+  bool reached_commit = false;
+  const absl::Status status = WriteTogether(group, &reached_commit);
   for (Waiting* waiting : group) {
-    if (together) {
+    if (status.ok()) {
       waiting->status = absl::OkStatus();
+    } else if (reached_commit && waiting->call->request_id.empty()) {
+      // Failed at COMMIT (or just before it): the group may have
+      // committed, e.g. when the connection broke while the server
+      // committed. A call with a request_id is safe to write again (its
+      // key answers if it did commit); one without gets the error, as it
+      // would have alone, rather than a second copy.
+      waiting->status = status;
     } else {
       waiting->again_alone = true;
     }
   }
-  RecordGroupWrite(static_cast<int>(group.size()), together);
+  RecordGroupWrite(static_cast<int>(group.size()), status.ok());
 }
 
-absl::Status GroupWriter::WriteTogether(const std::vector<Waiting*>& arrived) {
+absl::Status GroupWriter::WriteTogether(const std::vector<Waiting*>& arrived,
+                                        bool* reached_commit) {
   std::vector<Waiting*> group = arrived;
   std::stable_sort(group.begin(), group.end(),
                    [](const Waiting* a, const Waiting* b) {
@@ -143,6 +155,7 @@ absl::Status GroupWriter::WriteTogether(const std::vector<Waiting*>& arrived) {
   return WithConnection(
       pool_, deadline, group.front()->what, options_.mode,
       [&](DbConnection& db) -> absl::Status {
+        *reached_commit = false;
         std::vector<IdempotencyClaim> claims;
         for (Waiting* waiting : group) {
           waiting->response->Clear();
@@ -162,6 +175,7 @@ absl::Status GroupWriter::WriteTogether(const std::vector<Waiting*>& arrived) {
           if (e.getErrorCode() != kErrDuplicateKey) throw;
           return absl::AbortedError("request_id: taken");
         }
+        *reached_commit = true;
         return absl::OkStatus();
       });
 }

@@ -33,7 +33,11 @@ struct CallContext;
 // request_id already taken, a deadlock past its retries) rolls the whole
 // group back, and then each of its calls is written again on its own
 // thread, alone, with IdempotentWrite: what a call is told never depends on
-// the other calls it happened to be grouped with.
+// the other calls it happened to be grouped with. The one exception is a
+// group that fails at COMMIT, whose outcome may be unknown (the connection
+// broke while the server committed): its calls with a request_id are
+// written again (their keys answer if the group did commit), and its
+// calls without one get the error, as they would have alone.
 //
 // `write` must be safe to run again from the start (IdempotentWrite's and
 // WithConnection's retries already require it) and must fill `response`
@@ -82,10 +86,13 @@ class GroupWriter {
   // Writes `group`: a single call as IdempotentWrite does, several in one
   // transaction. Marks each call written or to be written again alone.
   void WriteGroup(const std::vector<Waiting*>& group);
-  absl::Status WriteTogether(const std::vector<Waiting*>& group);
+  // `*reached_commit`: the last attempt's writes and claims all ran, so a
+  // failure came at COMMIT and the outcome may be unknown.
+  absl::Status WriteTogether(const std::vector<Waiting*>& group,
+                             bool* reached_commit);
 
   MysqlPool& pool_;
-  const Options options_;
+  Options options_;
   mutable std::mutex mu_;
   std::deque<Waiting*> waiting_;
   int in_flight_ = 0;

@@ -122,8 +122,10 @@ PendingChange Pending(const CallContext& call, const ChangeRecord& change) {
 // bulk import, a group of records written together, common/group_write.h)
 // pays for its events once, not two statements per write.
 std::vector<PendingChange>& PendingChangesOf(DbConnection& db) {
-  static const char kSlot = 0;
-  std::shared_ptr<void>& slot = db.TransactionSlot(&kSlot);
+  // Its address is the key; not const, so no linker can merge it with
+  // another key's.
+  static char slot_key;
+  std::shared_ptr<void>& slot = db.TransactionSlot(&slot_key);
   if (slot == nullptr) {
     auto pending = std::make_shared<std::vector<PendingChange>>();
     slot = pending;

@@ -306,10 +306,12 @@ void RecordAsWritten(const v1::MeetingRecord& r, const NewRecord& record,
 
 // Makes the writers of one meeting (its record, its postponements) take
 // turns: locks the meeting's slot row (0007_meeting_slots.sql), creating it
-// the first time. It must be the first statement of the transaction: the
-// snapshot is taken at the transaction's first read, after the lock was
-// granted, so the reads that follow see everything an earlier writer of
-// the meeting committed. A record lock only: a locking read of the
+// the first time. Under REPEATABLE READ it must be the first statement of
+// the transaction (the snapshot is taken at the first read, after the lock
+// was granted); under READ COMMITTED, as records are written (a group of
+// records is one transaction, see store.h), each read after it sees
+// everything an earlier writer of the meeting committed. A record lock
+// only: a locking read of the
 // meeting's postponements locked, when there were none, the gap shared
 // with other meetings, and concurrent postponements deadlocked on it.
 void LockMeeting(DbConnection& db, int64_t cell_id,

@@ -293,8 +293,10 @@ constexpr char kRuleDataMovedPayload[] = "chibo.scheduling/rule_data_moved";
 absl::Status SchedulingStore::ConfirmRuleDataGeneration(DbConnection& db,
                                                         int64_t generation) {
   // One read per transaction: the records of a group share it.
-  static const char kSlot = 0;
-  std::shared_ptr<void>& slot = db.TransactionSlot(&kSlot);
+  // Its address is the key; not const, so no linker can merge it with
+  // another key's.
+  static char slot_key;
+  std::shared_ptr<void>& slot = db.TransactionSlot(&slot_key);
   if (slot == nullptr) {
     slot = std::make_shared<std::optional<int64_t>>(RuleDataGeneration(db));
   }

@@ -51,9 +51,12 @@ class GroupWriteTest : public ::testing::Test {
   // names it. A label starting with "bad" is refused after its insert; a
   // label that exists already fails on the unique index. `hold` keeps the
   // write busy so that other callers queue behind it.
+  // With `break_a_group`, the first transaction that holds two or more
+  // writes loses its connection just before COMMIT.
   absl::Status CreateThing(const std::string& request_id,
                            const std::string& label, feed::v1::Change* out,
-                           absl::Duration hold = absl::Milliseconds(2)) {
+                           absl::Duration hold = absl::Milliseconds(2),
+                           std::atomic<bool>* break_a_group = nullptr) {
     CallContext call = testing::TestCall("things/Create");
     call.request_id = request_id;
     feed::v1::ListChangesRequest request;
@@ -74,9 +77,27 @@ class GroupWriteTest : public ::testing::Test {
             return absl::InvalidArgumentError("label: is bad");
           }
           AppendChange(db, call, {out->resource(), "created", 0, out});
+          if (break_a_group != nullptr) BreakIfGrouped(db, break_a_group);
           absl::SleepFor(hold);
           return absl::OkStatus();
         });
+  }
+
+  // Counts the writes of this transaction; at the second, once per test,
+  // kills the transaction's own connection from a hook that runs just
+  // before COMMIT.
+  static void BreakIfGrouped(DbConnection& db, std::atomic<bool>* once) {
+    static char writes_key;
+    std::shared_ptr<void>& slot = db.TransactionSlot(&writes_key);
+    if (slot == nullptr) slot = std::make_shared<int>(0);
+    if (++*static_cast<int*>(slot.get()) != 2 || once->exchange(true)) return;
+    db.BeforeCommit([](DbConnection& tx) {
+      std::unique_ptr<sql::Statement> statement(tx.raw().createStatement());
+      std::unique_ptr<sql::ResultSet> id(
+          statement->executeQuery("SELECT CONNECTION_ID()"));
+      id->next();
+      statement->execute(absl::StrCat("KILL ", id->getInt64(1)));
+    });
   }
 
   int64_t Count(const std::string& table) {
@@ -195,6 +216,47 @@ TEST_F(GroupWriteTest, RetriesInAndAcrossGroupsWriteOnceAndGetTheFirstAnswer) {
   absl::Status reused = CreateThing("same-0", "another", &out);
   EXPECT_EQ(reused.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(absl::StrContains(reused.message(), "request_id"));
+}
+
+// A group whose connection breaks at COMMIT may have committed or not:
+// its calls with a request_id are written again (a key answers if it did),
+// its calls without one get the error, as alone, and no call is written
+// twice. (Here the connection dies just before COMMIT, so the group surely
+// rolled back; a COMMIT that succeeds on a connection the client then
+// loses cannot be staged from a test, and takes the same path.)
+TEST_F(GroupWriteTest, AGroupThatBreaksAtCommitWritesNoCallTwice) {
+  constexpr int kEach = 6;
+  std::atomic<bool> broken{false};
+  std::atomic<int> written{0}, keyed_failures{0}, unkeyed_unavailable{0};
+  std::mutex mu;
+  std::vector<std::string> unexpected;
+  SixteenCallers(kEach, [&](int t, int i) {
+    const std::string label = absl::StrCat("b", t, "-", i);
+    const bool keyed = t % 2 == 0;
+    feed::v1::Change out;
+    absl::Status status =
+        CreateThing(keyed ? absl::StrCat("k-", label) : "", label, &out,
+                    absl::Milliseconds(2), &broken);
+    if (status.ok()) {
+      ++written;
+    } else if (keyed) {
+      ++keyed_failures;
+    } else if (status.code() == absl::StatusCode::kUnavailable) {
+      ++unkeyed_unavailable;
+    } else {
+      std::lock_guard<std::mutex> lock(mu);
+      unexpected.push_back(status.ToString());
+    }
+  });
+  ASSERT_TRUE(broken.load()) << "no group formed";
+  EXPECT_EQ(keyed_failures.load(), 0);
+  EXPECT_TRUE(unexpected.empty()) << unexpected.front();
+  EXPECT_EQ(written.load() + unkeyed_unavailable.load(), kThreads * kEach);
+  // Every answered call wrote once; the broken group's unkeyed calls did
+  // not write at all (their transaction died before COMMIT).
+  EXPECT_EQ(Count("things"), written.load());
+  EXPECT_EQ(Count("outbox"), written.load());
+  EXPECT_EQ(Count("idempotency_keys"), kThreads / 2 * kEach);
 }
 
 TEST_F(GroupWriteTest, AMalformedRequestIdIsRefusedBeforeAnyWrite) {
