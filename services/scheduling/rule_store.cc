@@ -327,7 +327,7 @@ void SchedulingStore::BumpRuleDataGeneration(DbConnection& db) {
 bool SchedulingStore::UseKeptRuleData(std::optional<int64_t> generation) {
   if (!generation) return false;
   const absl::Time now = absl::Now();
-  const bool fresh = now - rule_data_since_ <= kMaxKeptRuleDataAge;
+  const bool fresh = KeptRuleDataYoung(now);
   if (*generation == rule_data_generation_ && fresh) return true;
   if (*generation < rule_data_generation_ && fresh) return false;
   rule_data_generation_ = *generation;
@@ -434,8 +434,7 @@ absl::StatusOr<std::vector<ScopedRule>> SchedulingStore::LoadRules(
 std::optional<int64_t> SchedulingStore::KeptRulesAndHolidays(
     const std::set<int64_t>& organization_ids, int first_year, int last_year,
     std::vector<ScopedRule>* rules, LoadedHolidays* holidays) {
-  if (rule_data_generation_ < 0 ||
-      absl::Now() - rule_data_since_ > kMaxKeptRuleDataAge) {
+  if (rule_data_generation_ < 0 || !KeptRuleDataYoung(absl::Now())) {
     return std::nullopt;
   }
   auto held = holidays_by_years_.find({first_year, last_year});

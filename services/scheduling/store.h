@@ -268,6 +268,11 @@ class SchedulingStore {
                           int first_year, int last_year, LoadedHolidays* out);
   static constexpr size_t kMaxKeptRuleOwners = 50000;
   static constexpr absl::Duration kMaxKeptRuleDataAge = absl::Seconds(1);
+  // Whether the kept data is younger than kMaxKeptRuleDataAge at `now`
+  // (rule_data_mu_ held).
+  bool KeptRuleDataYoung(absl::Time now) const {
+    return now - rule_data_since_ <= kMaxKeptRuleDataAge;
+  }
   std::mutex rule_data_mu_;
   int64_t rule_data_generation_ = -1;
   absl::Time rule_data_since_ = absl::InfinitePast();
